@@ -1,0 +1,10 @@
+/**
+ * Every loadable module mdevsim knows. Importing this file makes them
+ * available to `modprobe` and to restoring a saved world.
+ *
+ * @module
+ */
+import "./mtty/module.ts";
+
+/** Names `mdevsim modprobe` accepts, in the order `lsmod --all` would list them. */
+export const MODULE_NAMES = ["mtty"] as const;

@@ -1,0 +1,237 @@
+/**
+ * The simulated machine: boots a fresh world (cli.md §2) and converts a
+ * world to and from its named-field snapshot — every layer's state in its
+ * own section, devices in creation order.
+ *
+ * @module
+ */
+import { ClassDevice } from "./core/class_device.ts";
+import type { Device, DeviceSnapshot } from "./core/device.ts";
+import { type LoadedModule, moduleDefinition } from "./core/module.ts";
+import { type CoreSnapshot, World } from "./core/world.ts";
+import "./drivers/modules.ts";
+import { mdevCore } from "./mdev/core.ts";
+import { MdevDevice } from "./mdev/device.ts";
+import { MdevParent } from "./mdev/parent.ts";
+import { MdevType, type MdevTypeInfo } from "./mdev/type.ts";
+import type { MdevDriver } from "./mdev/driver.ts";
+import { PlatformBus } from "./platform/bus.ts";
+import { PlatformDevice } from "./platform/device.ts";
+import { PlatformDriver } from "./platform/driver.ts";
+import { vfioCore, type VfioGroup, type VfioHandle } from "./vfio/core.ts";
+import { VfioDevice, vfioOpsNamed } from "./vfio/device.ts";
+import { Ida } from "./vfio/ida.ts";
+
+/** The persisted form of a whole world. */
+export interface WorldSnapshot {
+  core: CoreSnapshot;
+  modules: Array<LoadedModule & { data: unknown }>;
+  platformDrivers: Array<{ name: string; glob: string }>;
+  drivers: Array<{ bus: string; name: string; listed: boolean; bound: number[] }>;
+  devices: DeviceSnapshot[];
+  mdev: { parents: ParentSnapshot[] };
+  vfio: {
+    groups: Array<{ id: number; devices: number[]; fileUsers: number }>;
+    handles: VfioHandle[];
+    eventfds: Array<[number, number]>;
+    nextHandle: number;
+    nextEventfd: number;
+  };
+}
+
+interface ParentSnapshot {
+  dev: number;
+  driver: string;
+  types: Array<{ id: string } & MdevTypeInfo>;
+  availableInstances: number;
+  unregistering: boolean;
+  readers: number;
+  classLink: boolean;
+}
+
+/** A fresh machine: the platform and mdev buses, no module loaded. */
+export function bootWorld(): World {
+  const world = new World();
+  world.addBus(new PlatformBus());
+  mdevCore(world);
+  return world;
+}
+
+/** The named-field snapshot of a world. */
+export function saveWorld(world: World): WorldSnapshot {
+  const mdev = mdevCore(world);
+  const vfio = vfioCore(world);
+  const drivers: WorldSnapshot["drivers"] = [];
+  const platformDrivers: WorldSnapshot["platformDrivers"] = [];
+  for (const bus of world.buses.values()) {
+    for (const drv of bus.drivers.values()) {
+      drivers.push({
+        bus: bus.name,
+        name: drv.name,
+        listed: drv.listed,
+        bound: drv.bound.map((d) => d.id),
+      });
+      if (drv instanceof PlatformDriver) platformDrivers.push({ name: drv.name, glob: drv.glob });
+    }
+  }
+  return {
+    core: world.coreSnapshot(),
+    modules: [...world.modules.loaded.values()].map((m) => ({
+      ...m,
+      data: moduleDefinition(m.name)!.save(world),
+    })),
+    platformDrivers,
+    drivers,
+    devices: world.liveDevices().map((d) => d.toSnapshot()),
+    mdev: {
+      parents: [...mdev.parents.values()].map((p) => ({
+        dev: p.dev.id,
+        driver: p.driver.name,
+        types: p.types.map((t) => ({ id: t.id, ...t.info })),
+        availableInstances: p.availableInstances,
+        unregistering: p.unregistering,
+        readers: p.readers,
+        classLink: p.classLink,
+      })),
+    },
+    vfio: {
+      groups: [...vfio.groups.values()].map((g) => ({
+        id: g.id,
+        devices: g.devices.map((d) => d.id),
+        fileUsers: g.fileUsers,
+      })),
+      handles: [...vfio.handles.values()],
+      eventfds: [...vfio.eventfds],
+      nextHandle: vfio.nextHandle,
+      nextEventfd: vfio.nextEventfd,
+    },
+  };
+}
+
+/** Rebuilds a world from {@linkcode saveWorld}'s output (as parsed JSON). */
+export function loadWorld(s: WorldSnapshot): World {
+  const world = bootWorld();
+  const mdev = mdevCore(world);
+  for (const m of s.modules) {
+    world.modules.loaded.set(m.name, {
+      name: m.name,
+      params: m.params,
+      refs: m.refs,
+      state: m.state,
+    });
+    const def = moduleDefinition(m.name);
+    if (def === undefined) throw new TypeError(`Cannot restore module "${m.name}": unknown`);
+    def.restore(world, m.data);
+  }
+  for (const p of s.platformDrivers) {
+    const drv = new PlatformDriver(world, p.name, p.glob);
+    drv.bus.drivers.set(drv.name, drv);
+  }
+  const parents = new Map(s.mdev.parents.map((p) => [p.dev, p]));
+  for (const d of s.devices) {
+    const dev = restoreDevice(world, d);
+    dev.restoreCore(d);
+    if (d.driver !== null) dev.driver = world.driverOn(d.bus!, d.driver);
+    if (dev.onBusList) dev.bus!.devices.set(dev.name, dev);
+    const p = parents.get(dev.id);
+    if (p !== undefined) mdev.parents.set(dev.id, restoreParent(world, dev, p));
+  }
+  for (const d of s.devices) {
+    if (d.driverData !== null) world.device(d.id).driverData = world.device(d.driverData);
+  }
+  for (const d of s.drivers) {
+    const drv = world.driverOn(d.bus, d.name);
+    if (drv === undefined) throw new TypeError(`Cannot restore driver "${d.bus}/${d.name}"`);
+    drv.listed = d.listed;
+    drv.bound.push(...d.bound.map((id) => world.device(id)));
+  }
+  const vfio = vfioCore(world);
+  const vdevs = world.liveDevices().filter((d): d is VfioDevice => d instanceof VfioDevice);
+  vfio.indexes = Ida.fromUsed(vdevs.map((v) => v.index));
+  vfio.groupIds = Ida.fromUsed(s.vfio.groups.map((g) => g.id));
+  for (const g of s.vfio.groups) {
+    const group: VfioGroup = {
+      id: g.id,
+      devices: g.devices.map((id) => world.device(id) as VfioDevice),
+      fileUsers: g.fileUsers,
+    };
+    vfio.groups.set(g.id, group);
+  }
+  for (const h of s.vfio.handles) vfio.handles.set(h.id, { ...h, eventfds: { ...h.eventfds } });
+  for (const [fd, n] of s.vfio.eventfds) vfio.eventfds.set(fd, n);
+  vfio.nextHandle = s.vfio.nextHandle;
+  vfio.nextEventfd = s.vfio.nextEventfd;
+  world.restoreCore(s.core);
+  return world;
+}
+
+function restoreDevice(world: World, d: DeviceSnapshot): Device {
+  const data = d.data as Record<string, unknown> | undefined;
+  switch (d.kind) {
+    case "class":
+      return new ClassDevice(world, { name: d.name, className: d.className! }, d.id);
+    case "platform":
+      return new PlatformDevice(world, d.name, d.id);
+    case "mdev": {
+      const m = data as {
+        parent: number;
+        type: string;
+        active: boolean;
+        typeLinks: boolean;
+        removeFile: boolean;
+      };
+      const type = mdevCore(world).parents.get(m.parent)?.type(m.type);
+      if (type === undefined) {
+        throw new TypeError(`Cannot restore mdev ${d.name}: type ${m.type} missing`);
+      }
+      const mdev = new MdevDevice(world, type, d.name, d.id);
+      mdev.active = m.active;
+      mdev.typeLinks = m.typeLinks;
+      mdev.removeFile = m.removeFile;
+      mdevCore(world).list.set(mdev.uuid, mdev);
+      return mdev;
+    }
+    case "vfio": {
+      const v = data as {
+        ops: string;
+        index: number;
+        regRefs: number;
+        openCount: number;
+        onGroupList: boolean;
+        group: number | null;
+        priv: unknown;
+      };
+      const ops = vfioOpsNamed(v.ops);
+      const vdev = new VfioDevice(
+        world,
+        { parent: world.device(d.parent!), ops, index: v.index },
+        d.id,
+      );
+      vdev.regRefs = v.regRefs;
+      vdev.openCount = v.openCount;
+      vdev.onGroupList = v.onGroupList;
+      vdev.group = v.group ?? undefined;
+      ops.loadPriv(vdev, v.priv);
+      return vdev;
+    }
+    default:
+      throw new TypeError(`Cannot restore device ${d.name}: unknown kind "${d.kind}"`);
+  }
+}
+
+function restoreParent(world: World, dev: Device, p: ParentSnapshot): MdevParent {
+  const driver = world.driverOn("mdev", p.driver) as MdevDriver | undefined;
+  if (driver === undefined) {
+    throw new TypeError(`Cannot restore mdev parent ${dev.name}: no driver`);
+  }
+  const parent = new MdevParent(dev, driver);
+  for (const t of p.types) {
+    const { id, ...info } = t;
+    parent.types.push(new MdevType(parent, info, id));
+  }
+  parent.availableInstances = p.availableInstances;
+  parent.unregistering = p.unregistering;
+  parent.readers = p.readers;
+  parent.classLink = p.classLink;
+  return parent;
+}
