@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { Command as CommandType } from "@commander-js/extra-typings";
 import { EXIT, report } from "./errors.ts";
 import { err, outJson } from "./output.ts";
+import { parseFastList } from "./fast_path.ts";
 import type { GlobalOptions } from "./session.ts";
 
 const VERSION = "0.1.0";
@@ -32,7 +33,8 @@ type Opts = GlobalOptions & Record<string, unknown>;
 const globals = (cmd: { optsWithGlobals(): unknown }) => cmd.optsWithGlobals() as Opts;
 
 /** Builds the root command. */
-export function buildProgram(): Command {
+export async function buildProgram(): Promise<CommandType> {
+  const { Command } = await import("@commander-js/extra-typings");
   const program = new Command("mdevsim")
     .description("The Linux mediated-device world (driver core, mdev, VFIO, samples) in userspace")
     .version(VERSION, "-V, --version")
@@ -351,12 +353,13 @@ export function buildProgram(): Command {
         async () => (await import("./commands/demo.ts")).demo({ ...globals(cmd), ...o }),
       )
     );
-  return program;
+  return program as unknown as CommandType;
 }
 
 /** Entry point: parse argv; commander's own usage errors exit 2, help/version 0. */
 export async function main(args: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram();
+  const { CommanderError } = await import("@commander-js/extra-typings");
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
@@ -369,4 +372,13 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  const fast = parseFastList(Deno.args);
+  if (fast !== undefined) {
+    await run(
+      "list",
+      fast.json as boolean,
+      async () => (await import("./commands/mdev.ts")).list(fast),
+    );
+  } else await main(Deno.args);
+}
