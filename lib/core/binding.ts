@@ -226,7 +226,7 @@ const releaseEnd = defineStep("core.release_driver.end", (world, a: { dev: numbe
   dev.driver = undefined;
   dev.driverData = undefined;
   dev.releasing = false;
-  const i = drv.bound.indexOf(dev);
+  const i = drv.bound.lastIndexOf(dev);
   if (i >= 0) drv.bound.splice(i, 1);
   world.log(`unbound ${drv.bus.name} device ${dev.name} from driver ${drv.name}`);
   world.tasks.wake(deviceLockKey(dev));

@@ -12,6 +12,7 @@ import { defineStep, type Step } from "../core/task.ts";
 import type { World } from "../core/world.ts";
 import type { VfioDevice } from "./device.ts";
 import { Ida } from "./ida.ts";
+import { IdTable } from "./id_table.ts";
 
 /** An emulated-IOMMU VFIO group: `/dev/vfio/<id>` and `/sys/kernel/iommu_groups/<id>`. */
 export interface VfioGroup {
@@ -37,7 +38,7 @@ export interface VfioHandle {
 export class VfioCore {
   indexes: Ida = new Ida();
   groupIds: Ida = new Ida();
-  readonly groups = new Map<number, VfioGroup>();
+  readonly groups: IdTable<VfioGroup> = new IdTable();
   readonly handles = new Map<number, VfioHandle>();
   /** Emulated eventfds: fd number → times signalled. */
   readonly eventfds = new Map<number, number>();

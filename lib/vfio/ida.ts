@@ -10,32 +10,37 @@ export class Ida {
   #next = 0;
   /** Freed numbers below #next, as a binary min-heap: the lowest free is its top, else #next. */
   readonly #freed: number[] = [];
-  readonly #used = new Set<number>();
+  /** used[n] is true while n is allocated. A dense array: V8's Set degrades under add/delete churn. */
+  readonly #used: boolean[] = [];
 
   /** Rebuilds an allocator from the numbers in use. */
   static fromUsed(used: Iterable<number>): Ida {
     const ida = new Ida();
-    for (const n of used) ida.#used.add(n);
-    ida.#next = ida.#used.size === 0 ? 0 : Math.max(...ida.#used) + 1;
-    for (let n = 0; n < ida.#next; n++) if (!ida.#used.has(n)) ida.#push(n);
+    for (const n of used) {
+      ida.#used[n] = true;
+      if (n >= ida.#next) ida.#next = n + 1;
+    }
+    for (let n = 0; n < ida.#next; n++) if (ida.#used[n] !== true) ida.#push(n);
     return ida;
   }
 
   /** The lowest free number. */
   alloc(): number {
     const n = this.#freed.length > 0 ? this.#pop() : this.#next++;
-    this.#used.add(n);
+    this.#used[n] = true;
     return n;
   }
 
   /** Returns a number; freeing an unused number is ignored. */
   free(n: number): void {
-    if (this.#used.delete(n)) this.#push(n);
+    if (this.#used[n] !== true) return;
+    this.#used[n] = false;
+    this.#push(n);
   }
 
   /** True while `n` is allocated. */
   has(n: number): boolean {
-    return this.#used.has(n);
+    return this.#used[n] === true;
   }
 
   #push(n: number): void {
