@@ -1,0 +1,48 @@
+/**
+ * Loads the WebAssembly cores that `asm/build.ts` writes to `asm/build/<core>.wasm`, once per
+ * process: every caller of one core shares one instance and so one memory.
+ *
+ * @module
+ */
+
+const CORE_NAME = /^[a-z][a-z0-9_]*$/;
+const BUILD_DIR = new URL("../../asm/build/", import.meta.url);
+const instances = new Map<string, Promise<WebAssembly.Instance>>();
+
+/**
+ * Instantiates `asm/build/<core>.wasm` on the first call and returns the same instance afterwards.
+ * The cores are built without imports (`--use abort=`), so none are supplied.
+ *
+ * @param core The core's folder name under `asm/`, e.g. `"fb"`.
+ * @returns The shared instance.
+ * @throws {TypeError} When `core` is not a plain lower-case name.
+ * @throws {Error} When the module is missing (the message says to run `npm run build:wasm`).
+ */
+export function loadCore(core: string): Promise<WebAssembly.Instance> {
+  if (!CORE_NAME.test(core)) {
+    throw new TypeError(`Cannot load WebAssembly core "${core}": bad name`);
+  }
+  let instance = instances.get(core);
+  if (instance === undefined) {
+    instance = instantiate(core);
+    instances.set(core, instance);
+    // A failed load is not cached, so a later call succeeds once the module has been built.
+    instance.catch(() => instances.delete(core));
+  }
+  return instance;
+}
+
+async function instantiate(core: string): Promise<WebAssembly.Instance> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(new URL(`${core}.wasm`, BUILD_DIR));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new Error(
+      `Cannot load WebAssembly core "${core}": asm/build/${core}.wasm is missing, run \`npm run build:wasm\``,
+      { cause: error },
+    );
+  }
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance;
+}
