@@ -6,6 +6,7 @@
  * @module
  */
 import type { World } from "../lib/core/world.ts";
+import { KernelError } from "../lib/errno.ts";
 import { bootWorld, loadWorld, saveWorld, type WorldSnapshot } from "../lib/machine.ts";
 import { resolveStateRoot } from "../lib/state/root.ts";
 import { StateError } from "../lib/state/state_error.ts";
@@ -27,7 +28,7 @@ export interface Session {
 
 /**
  * Runs `body` with the world loaded under the exclusive lock. The world is
- * saved afterwards unless `readOnly`; a body that throws saves nothing.
+ * saved afterwards unless `readOnly`, also after a KernelError (see below).
  */
 export async function withWorld<T>(
   options: GlobalOptions,
@@ -50,12 +51,22 @@ export async function withWorld<T>(
       );
     }
     const session: Session = { world, store, json: options.json ?? false };
-    // A failing command saves nothing, so bad input never changes the state.
-    const result = await body(session);
-    if (!readOnly || saved === undefined) {
+    const save = () => {
+      if (readOnly && saved !== undefined) return;
       world.settle();
       store.save(saveWorld(world));
+    };
+    let result: T;
+    try {
+      result = await body(session);
+    } catch (error) {
+      // A simulated-kernel failure is an outcome, not bad input: the kernel paths unwind
+      // themselves, and what they consumed (an injected fault, log lines) must persist.
+      // Usage and internal errors save nothing.
+      if (error instanceof KernelError) save();
+      throw error;
     }
+    save();
     return result;
   } finally {
     store.close();

@@ -8,13 +8,17 @@ import type { Step } from "../../lib/core/task.ts";
 import type { World } from "../../lib/core/world.ts";
 import { err } from "../output.ts";
 
-/** Runs the steps as a task; returns true when the teardown is pending. */
-export function runTask(world: World, title: string, steps: Step[], operation: string): boolean {
-  const task = world.tasks.run(title, steps);
-  if (task === undefined) return false;
+/** Tells the user a teardown waits for the last VFIO handle (exit status stays 0). */
+export function reportPending(operation: string): void {
   err(
     `mdevsim: ${operation}: pending: a VFIO handle is open; the kernel would block here, ` +
-      `so the teardown completes when the last handle closes (${task.waitingOn})`,
+      `so the teardown completes when the last handle closes`,
   );
-  return true;
+}
+
+/** Runs the steps as a task; returns true (after telling the user) when the teardown is pending. */
+export function runTask(world: World, title: string, steps: Step[], operation: string): boolean {
+  const pending = world.tasks.run(title, steps) !== undefined;
+  if (pending) reportPending(operation);
+  return pending;
 }

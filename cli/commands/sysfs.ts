@@ -1,0 +1,66 @@
+/**
+ * `sysfs ls|cat|write|readlink|tree` (cli.md §4).
+ *
+ * @module
+ */
+import { readAttrBytes, readLink, writeAttr } from "../../lib/sysfs/io.ts";
+import { renderList, renderTree } from "../../lib/sysfs/render.ts";
+import { out, outJson } from "../output.ts";
+import { type GlobalOptions, withWorld } from "../session.ts";
+import { reportPending } from "./_task.ts";
+
+const lines = (rows: string[]) => rows.map((r) => `${r}\n`).join("");
+
+/** `sysfs ls [-l] PATH`. */
+export function ls(options: GlobalOptions, path: string, long: boolean): Promise<void> {
+  return withWorld(options, ({ world, json }) => {
+    const rows = renderList(world, path, { long });
+    if (json) outJson({ path, entries: rows });
+    else out(lines(rows));
+  }, { readOnly: true });
+}
+
+/** `sysfs cat PATH`: the attribute's bytes exactly. */
+export function cat(options: GlobalOptions, path: string): Promise<void> {
+  return withWorld(options, ({ world, json }) => {
+    const bytes = readAttrBytes(world, path);
+    if (json) outJson({ path, content: new TextDecoder().decode(bytes) });
+    else Deno.stdout.writeSync(bytes);
+  }, { readOnly: true });
+}
+
+/** `sysfs write PATH VALUE [--raw]`: VALUE plus `\n` as echo writes it, or exactly VALUE. */
+export function write(
+  options: GlobalOptions,
+  path: string,
+  value: string,
+  raw: boolean,
+): Promise<void> {
+  return withWorld(options, ({ world, json }) => {
+    const { count, pending } = writeAttr(
+      world,
+      path,
+      new TextEncoder().encode(raw ? value : `${value}\n`),
+    );
+    if (pending) reportPending("sysfs write");
+    if (json) outJson({ path, count, pending });
+  });
+}
+
+/** `sysfs readlink PATH`: the relative target. */
+export function readlink(options: GlobalOptions, path: string): Promise<void> {
+  return withWorld(options, ({ world, json }) => {
+    const target = readLink(world, path);
+    if (json) outJson({ path, target });
+    else out(`${target}\n`);
+  }, { readOnly: true });
+}
+
+/** `sysfs tree [PATH]`. */
+export function tree(options: GlobalOptions, path: string): Promise<void> {
+  return withWorld(options, ({ world, json }) => {
+    const rows = renderTree(world, path);
+    if (json) outJson({ path, tree: rows });
+    else out(lines(rows));
+  }, { readOnly: true });
+}
