@@ -50,10 +50,12 @@ export async function withWorld<T>(
         },
       );
     }
+    world.blobs.attach(store);
     const session: Session = { world, store, json: options.json ?? false };
     const save = () => {
       if (readOnly && saved !== undefined) return;
       world.settle();
+      world.blobs.flush();
       store.save(saveWorld(world));
     };
     let result: T;

@@ -7,6 +7,7 @@
  * @module
  */
 import { DeferredProbe } from "./binding.ts";
+import { BlobCache } from "./blobs.ts";
 import type { Bus } from "./bus.ts";
 import type { Device } from "./device.ts";
 import type { Driver } from "./driver.ts";
@@ -24,6 +25,10 @@ export class World {
   readonly tasks: TaskRunner = new TaskRunner(this);
   readonly faults: Faults = new Faults();
   readonly modules: ModuleTable = new ModuleTable(this);
+  /** Large device memory outside the snapshot, loaded lazily. */
+  readonly blobs: BlobCache = new BlobCache();
+  /** Work that runs after an operation returns (the channel subsystem executing a started program, …). */
+  readonly #settleHooks: Array<() => boolean> = [];
   /** Every device whose release has not run, by id. */
   readonly #devices = new Map<number, Device>();
   #nextDeviceId = 1;
@@ -107,9 +112,25 @@ export class World {
     return this.liveDevices().filter((d) => !d.registered && !held.has(d.id) && !d.heldElsewhere());
   }
 
-  /** Runs the deferred-probe worker to quiescence (the end of every operation). */
+  /**
+   * Registers asynchronous kernel work (a softirq, a workqueue item) that
+   * {@linkcode settle} runs; the hook returns true when it did something.
+   */
+  onSettle(hook: () => boolean): void {
+    this.#settleHooks.push(hook);
+  }
+
+  /**
+   * Runs what the kernel would run asynchronously after an operation: the
+   * deferred-probe worker and every settle hook, until nothing is left to do.
+   */
   settle(): void {
-    this.deferred.runWorker();
+    for (let rounds = 0; rounds < 10_000; rounds++) {
+      this.deferred.runWorker();
+      let busy = false;
+      for (const hook of this.#settleHooks) busy = hook() || busy;
+      if (!busy) return;
+    }
   }
 
   /** Snapshot of the core state (devices are written by the caller, which knows all kinds). */
