@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { errnoName, neg } from "../errno.ts";
+import { neg } from "../errno.ts";
 import type { Device } from "./device.ts";
 import type { Driver } from "./driver.ts";
 import { defineStep, type Step, type StepResult } from "./task.ts";
@@ -253,8 +253,3 @@ const detachNext: (a: { bus: string; driver: string }) => Step = defineStep(
     return [...deviceReleaseDriver(dev), detachNext(a)];
   },
 );
-
-/** A negative kernel return code as the errno name userspace sees, for messages. */
-export function describeProbeError(ret: number): string {
-  return errnoName(ret) ?? String(ret);
-}

@@ -140,15 +140,12 @@ export function vfioAllocDevice<P>(parent: Device, ops: VfioDeviceOps<P>): VfioD
   return vdev;
 }
 
-/** -ENODEV unless `value` is a device; narrows the union returned by allocation helpers. */
+/** True for a negative errno; narrows the device-or-errno results of allocation helpers. */
 export function isErrno(value: unknown): value is number {
   return typeof value === "number" && value < 0;
 }
 
-/** Exported for symmetry with the kernel API: vfio_put_device = put_device. */
+/** vfio_put_device(): put_device on the embedded device. */
 export function vfioPutDevice(vdev: VfioDevice): void {
   vdev.put();
 }
-
-/** -EINVAL: what the core answers for a file operation the driver lacks. */
-export const NO_OP = neg("EINVAL");
