@@ -52,7 +52,12 @@ export interface TranslationReport {
   /** 0 or a negative errno. */
   readonly rc: number;
   /** Host ORB bytes 4..7 after cp_get_orb; null when translation failed. */
-  readonly hostOrb: { readonly byte4: number; readonly byte5: number; readonly lpm: number; readonly byte7: number } | null;
+  readonly hostOrb: {
+    readonly byte4: number;
+    readonly byte5: number;
+    readonly lpm: number;
+    readonly byte7: number;
+  } | null;
   /** Empty on failure. */
   readonly segments: readonly SegmentReport[];
 }
