@@ -1,8 +1,9 @@
 /**
  * The framebuffer benchmark cases, as data: `bench/fb_bench.ts` registers them with `Deno.bench`
- * and `mdevsim bench fb` times them itself. Every operation runs on three engines: `wasm` (the
- * WebAssembly core), `ts` (the TypeScript reference) and `bound` (the plain TypedArray `fill` /
- * `copyWithin` of the same bytes in the core's memory, the memory bound the others cannot beat).
+ * and `mdevsim bench fb` times them itself. Every operation runs on `wasm` (the WebAssembly core)
+ * and `ts` (the TypeScript reference); fill and copy also on `bound` (the plain TypedArray
+ * `fill` / `copyWithin` of the same bytes in the core's memory, the memory bound the others cannot
+ * beat). Conversion, damage detection, checksum and glyph expansion have no such plain operation.
  *
  * @example Time one case by hand
  * ```ts
@@ -43,6 +44,29 @@ const TILE: Rect = { x: 640, y: 360, width: 64, height: 64 };
 const TILE_TARGET = { x: 1200, y: 720 };
 const SCROLL_ROWS = 16;
 const COLOR = 0x00336699;
+/** One 8×16 console glyph ("A"-like), 1 byte per row: the fbcon text path. */
+const GLYPH_RECT: Rect = { x: 800, y: 400, width: 8, height: 16 };
+const GLYPH = new Uint8Array([
+  0x00,
+  0x00,
+  0x10,
+  0x38,
+  0x6c,
+  0xc6,
+  0xc6,
+  0xfe,
+  0xc6,
+  0xc6,
+  0xc6,
+  0xc6,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+]);
+/** What changes between two frames in the damage case: a line of text and a cursor pixel. */
+const TEXT_LINE: Rect = { x: 96, y: 512, width: 640, height: 16 };
+const CURSOR = { x: 1919, y: 1079 };
 
 /** Two 1920×1080 frames of one engine: `a` is the destination, `b` a patterned source. */
 interface Frames {
@@ -50,12 +74,15 @@ interface Frames {
   b: Frame;
 }
 
-/** An operation, as run by an FbEngine and as the plain memory operation it is bounded by. */
+/**
+ * An operation, as run by an FbEngine and, where there is one, as the plain memory operation it
+ * is bounded by.
+ */
 interface FbOperation {
   name: string;
   case: string;
   onEngine(engine: FbEngine, frames: Frames): () => void;
-  onMemory(memory: MemoryViews, frames: Frames): () => void;
+  onMemory?(memory: MemoryViews, frames: Frames): () => void;
 }
 
 /** Views over the whole core memory, re-derived if the memory has grown since. */
@@ -128,6 +155,52 @@ const OPERATIONS: readonly FbOperation[] = [
     onMemory: (memory, { a }) => () =>
       memory.words.copyWithin(wordAt(a, 0, 0), wordAt(a, 0, SCROLL_ROWS), wordAt(a, 0, HEIGHT)),
   },
+  {
+    name: "fb.mono",
+    case: "8x16",
+    onEngine: (engine, { a }) => () => engine.mono(a, GLYPH_RECT, 0xffffff, COLOR, GLYPH),
+  },
+  {
+    name: "fb.convert",
+    case: "xrgb8888>rgba/1920x1080",
+    onEngine: (engine, { b }) => () => engine.convertToRgba(b),
+  },
+  {
+    name: "fb.convert",
+    case: "xrgb8888>rgb565/1920x1080",
+    onEngine: (engine, { b }) => {
+      const rgb565 = engine.allocRgb565Frame(WIDTH, HEIGHT);
+      return () => engine.convertToRgb565(rgb565, b);
+    },
+  },
+  {
+    name: "fb.convert",
+    case: "rgb565>xrgb8888/1920x1080",
+    onEngine: (engine, { a, b }) => {
+      const rgb565 = engine.allocRgb565Frame(WIDTH, HEIGHT);
+      engine.convertToRgb565(rgb565, b);
+      return () => engine.convertFromRgb565(a, rgb565);
+    },
+  },
+  {
+    name: "fb.diff",
+    case: "1920x1080",
+    onEngine: (engine, { b }) => {
+      // Frames of their own: the other cases overwrite `a` between runs.
+      const before = engine.allocFrame(WIDTH, HEIGHT);
+      const after = engine.allocFrame(WIDTH, HEIGHT);
+      engine.copy(before, 0, 0, b, FULL);
+      engine.copy(after, 0, 0, b, FULL);
+      engine.fill(after, TEXT_LINE, 0x00ffffff);
+      engine.fill(after, { ...CURSOR, width: 1, height: 1 }, 0x00ffffff);
+      return () => engine.diff(before, after);
+    },
+  },
+  {
+    name: "fb.checksum",
+    case: "1920x1080",
+    onEngine: (engine, { b }) => () => engine.checksum(b),
+  },
 ];
 
 function allocFrames(engine: FbEngine): Frames {
@@ -160,8 +233,8 @@ function onReference(): { engine: FbReference; frames: Frames } {
 }
 
 function casesOf(operation: FbOperation): FbBenchCase[] {
-  const { name, case: input } = operation;
-  return [
+  const { name, case: input, onMemory } = operation;
+  const cases: FbBenchCase[] = [
     {
       name,
       case: input,
@@ -180,17 +253,20 @@ function casesOf(operation: FbOperation): FbBenchCase[] {
         return Promise.resolve(operation.onEngine(engine, frames));
       },
     },
-    {
+  ];
+  if (onMemory !== undefined) {
+    cases.push({
       name,
       case: input,
       engine: "bound",
       setup: async () => {
         const { memory, frames } = await onCore();
-        return operation.onMemory(memory, frames);
+        return onMemory(memory, frames);
       },
-    },
-  ];
+    });
+  }
+  return cases;
 }
 
-/** Every framebuffer benchmark case: each operation on `wasm`, `ts` and `bound`. */
+/** Every framebuffer benchmark case: each operation on `wasm` and `ts`, and `bound` if any. */
 export const FB_CASES: readonly FbBenchCase[] = OPERATIONS.flatMap(casesOf);
