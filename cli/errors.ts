@@ -60,7 +60,8 @@ export function report(operation: string, error: unknown): Report {
     };
   }
   // Anything else is a defect in mdevsim; still one line, never a stack trace.
-  const message = error instanceof Error ? error.message : String(error);
+  // First line only: some runtime messages (a missing module) carry a stack frame after it.
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
   return {
     exitCode: EXIT.KERNEL,
     stderr: `mdevsim: ${operation}: internal error: ${message}`,
