@@ -14,7 +14,7 @@
  */
 
 /** The cores to build: each is `asm/<core>/index.ts`. */
-const CORES = ["fb"] as const;
+const CORES = ["fb", "ccw"] as const;
 
 const ASM_DIR = new URL("./", import.meta.url);
 const ROOT_DIR = new URL("../", ASM_DIR);
