@@ -6,6 +6,7 @@
  * @module
  */
 import type { Command as CommandType } from "@commander-js/extra-typings";
+import { MdevctlError } from "../lib/mdevctl/error.ts";
 import { EXIT, report } from "./errors.ts";
 import { err, outJson } from "./output.ts";
 import { parseFastList } from "./fast_path.ts";
@@ -27,6 +28,33 @@ async function run(
     else err(r.stderr);
     Deno.exit(r.exitCode);
   }
+}
+
+/**
+ * Runs an mdevctl-compatible command (list, define, undefine, modify, start,
+ * stop, start-parent-mdevs). Its own failures are printed in mdevctl's words
+ * — anyhow's `Error: <message>` with an indented `Caused by:` OS error, exit
+ * 1, or clap's `error: <message>` with `For more information try --help`,
+ * exit 2 — and not in the `mdevsim: <operation>: …` form: cli.md §3 makes
+ * mdevctl.md's messages the contract for these commands, and libvirt copies
+ * mdevctl's stderr into its own errors. `--json` prints the usual error
+ * document with the same message. Every other failure is reported by `run`.
+ */
+function runMdevctl(
+  operation: string,
+  json: boolean | undefined,
+  body: () => Promise<void>,
+): Promise<void> {
+  return run(operation, json, async () => {
+    try {
+      await body();
+    } catch (error) {
+      if (!(error instanceof MdevctlError)) throw error;
+      if (json) outJson(error.toJson());
+      else err(error.render());
+      Deno.exit(error.exitCode);
+    }
+  });
 }
 
 type Opts = GlobalOptions & Record<string, unknown>;
@@ -181,10 +209,69 @@ export async function buildProgram(): Promise<CommandType> {
       "-v, --verbose",
     ).option("--dumpjson")
     .action((o, cmd) =>
-      run(
+      runMdevctl(
         "list",
         globals(cmd).json,
         async () => (await import("./commands/mdev.ts")).list({ ...globals(cmd), ...o }),
+      )
+    );
+
+  program.command("define").description("define a persistent mdev (mdevctl define)")
+    .option("-u, --uuid <uuid>").option("-p, --parent <parent>").option("-t, --type <type>")
+    .option("-a, --auto", "start with its parent").option("--jsonfile <file>", "config as JSON")
+    .action((o, cmd) =>
+      runMdevctl(
+        "define",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).define({ ...globals(cmd), ...o }),
+      )
+    );
+  program.command("undefine").description("delete an mdev's config (mdevctl undefine)")
+    .option("-u, --uuid <uuid>").option("-p, --parent <parent>")
+    .action((o, cmd) =>
+      runMdevctl(
+        "undefine",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).undefine({ ...globals(cmd), ...o }),
+      )
+    );
+  program.command("modify").description("change an mdev's config (mdevctl modify)")
+    .option("-u, --uuid <uuid>").option("-p, --parent <parent>").option("-t, --type <type>")
+    .option("--addattr <name>", "add an attribute").option("--value <value>", "its value")
+    .option("--delattr", "delete an attribute").option("-i, --index <index>", "attribute index")
+    .option("-a, --auto", "start with its parent").option("-m, --manual", "start on request")
+    .action((o, cmd) =>
+      runMdevctl(
+        "modify",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).modify({ ...globals(cmd), ...o }),
+      )
+    );
+  program.command("start").description("start a defined or transient mdev (mdevctl start)")
+    .option("-u, --uuid <uuid>").option("-p, --parent <parent>").option("-t, --type <type>")
+    .option("--jsonfile <file>", "config as JSON (/dev/stdin works)")
+    .action((o, cmd) =>
+      runMdevctl(
+        "start",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).start({ ...globals(cmd), ...o }),
+      )
+    );
+  program.command("stop").description("stop an mdev (mdevctl stop)").option("-u, --uuid <uuid>")
+    .action((o, cmd) =>
+      runMdevctl(
+        "stop",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).stop({ ...globals(cmd), ...o }),
+      )
+    );
+  program.command("start-parent-mdevs", { hidden: true }).argument("<parent>")
+    .description("start a parent's auto-start mdevs (what udev runs)")
+    .action((parent, _o, cmd) =>
+      runMdevctl(
+        "start-parent-mdevs",
+        globals(cmd).json,
+        async () => (await import("./commands/mdevctl.ts")).startParentMdevs(globals(cmd), parent),
       )
     );
 
@@ -275,6 +362,15 @@ export async function buildProgram(): Promise<CommandType> {
         "sysfs tree",
         globals(cmd).json,
         async () => (await import("./commands/sysfs.ts")).tree(globals(cmd), path),
+      )
+    );
+  sysfs.command("export").argument("<dir>")
+    .description("write the tree under DIR/sys, DIR/dev and DIR/etc/mdevctl.d (for real tools)")
+    .action((dir, _o, cmd) =>
+      run(
+        "sysfs export",
+        globals(cmd).json,
+        async () => (await import("./commands/sysfs.ts")).exportTree(globals(cmd), dir),
       )
     );
 
@@ -375,7 +471,7 @@ export async function main(args: string[]): Promise<void> {
 if (import.meta.main) {
   const fast = parseFastList(Deno.args);
   if (fast !== undefined) {
-    await run(
+    await runMdevctl(
       "list",
       fast.json as boolean,
       async () => (await import("./commands/mdev.ts")).list(fast),

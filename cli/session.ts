@@ -8,6 +8,7 @@
 import type { World } from "../lib/core/world.ts";
 import { KernelError } from "../lib/errno.ts";
 import { bootWorld, loadWorld, saveWorld, type WorldSnapshot } from "../lib/machine.ts";
+import { mdevCore } from "../lib/mdev/core.ts";
 import { resolveStateRoot } from "../lib/state/root.ts";
 import { StateError } from "../lib/state/state_error.ts";
 import { StateStore } from "../lib/state/store.ts";
@@ -51,6 +52,10 @@ export async function withWorld<T>(
       );
     }
     world.blobs.attach(store);
+    // udev's 60-mdevctl.rules: parents registered by this command get
+    // `mdevctl start-parent-mdevs` once the command's own work is done.
+    const registeredParents: string[] = [];
+    mdevCore(world).parentRegisteredHooks.push((parent) => registeredParents.push(parent.dev.name));
     const session: Session = { world, store, json: options.json ?? false };
     const save = () => {
       if (readOnly && saved !== undefined) return;
@@ -61,6 +66,10 @@ export async function withWorld<T>(
     let result: T;
     try {
       result = await body(session);
+      if (registeredParents.length > 0) {
+        const { udevStartParentMdevs } = await import("../lib/mdevctl/commands.ts");
+        udevStartParentMdevs(world, store.root, registeredParents);
+      }
     } catch (error) {
       // A simulated-kernel failure is an outcome, not bad input: the kernel paths unwind
       // themselves, and what they consumed (an injected fault, log lines) must persist.

@@ -8,17 +8,15 @@ import { KernelError } from "../../lib/errno.ts";
 import { mdevCore } from "../../lib/mdev/core.ts";
 import { mdevCreate, mdevRemoveStore } from "../../lib/mdev/device.ts";
 import { randomUuid, uuidIsValid } from "../../lib/mdev/uuid.ts";
-import {
-  formatList,
-  formatListJson,
-  formatTypes,
-  formatTypesJson,
-} from "../../lib/mdevctl/format.ts";
-import { activeRows, typeRows } from "../../lib/mdevctl/rows.ts";
+import { parseUuidArg as parseMdevctlUuid } from "../../lib/mdevctl/args.ts";
+import { list as mdevctlList, listRows } from "../../lib/mdevctl/commands.ts";
+import { formatTypes, formatTypesJson } from "../../lib/mdevctl/format.ts";
+import { typeRows } from "../../lib/mdevctl/rows.ts";
 import { UsageError } from "../errors.ts";
 import { out, outJson } from "../output.ts";
 import { type GlobalOptions, withWorld } from "../session.ts";
 import { runTask } from "./_task.ts";
+import { mdevctlWarn } from "./mdevctl.ts";
 
 /** A UUID given on the command line: 36 characters in the kernel's format, else a usage error. */
 export function parseUuidArg(text: string, what = "--uuid"): string {
@@ -78,7 +76,11 @@ export async function remove(options: GlobalOptions, uuidArg: string): Promise<v
   });
 }
 
-/** `mdevsim list [-p P] [-u U] [-d] [-v] [--dumpjson]`. */
+/**
+ * `mdevsim list [-p P] [-u U] [-d] [-v] [--dumpjson]`: active devices, with
+ * their config's start mode, attributes and ` (defined)`, or (`-d`) the
+ * defined ones with ` (active)`; mdevctl's WARN lines go to stderr.
+ */
 export async function list(
   options: GlobalOptions & {
     parent?: string;
@@ -88,34 +90,51 @@ export async function list(
     dumpjson?: boolean;
   },
 ): Promise<void> {
-  const uuid = options.uuid === undefined ? undefined : parseUuidArg(options.uuid);
-  await withWorld(options, ({ world, json }) => {
-    // Persistent definitions (-d) arrive with the mdevctl config store; none exist yet.
-    const rows = options.defined ? [] : activeRows(world, { parent: options.parent, uuid });
-    if (json) {
+  // mdevctl's UUID forms and clap's message (exit 2) for a bad one.
+  const uuid = options.uuid === undefined ? undefined : parseMdevctlUuid(options.uuid);
+  await withWorld(options, ({ world, store, json }) => {
+    const args = {
+      parent: options.parent,
+      uuid,
+      defined: options.defined,
+      verbose: options.verbose,
+      dumpjson: options.dumpjson,
+      warn: mdevctlWarn,
+    };
+    if (!json) return out(mdevctlList(world, store.root, args));
+    const rows = listRows(world, store.root, args);
+    if (options.defined) {
       return outJson({
-        devices: rows.map((r) => {
-          const mdev = mdevCore(world).list.get(r.uuid)!;
-          const vdev = mdev.driverData as
-            | { name?: string; group?: number; openCount?: number }
-            | undefined;
-          return {
-            uuid: r.uuid,
-            parent: r.parent,
-            type: r.type,
-            driver: mdev.driver?.name ?? null,
-            active: mdev.active,
-            vfio: vdev?.name ?? null,
-            iommu_group: vdev?.group ?? null,
-            open_count: vdev?.openCount ?? 0,
-          };
-        }),
+        devices: rows.map((r) => ({
+          uuid: r.uuid,
+          parent: r.parent,
+          type: r.type,
+          start: r.start,
+          attrs: r.attrs,
+          active: r.suffix !== "",
+        })),
       });
     }
-    out(
-      options.dumpjson
-        ? formatListJson(rows, uuid !== undefined)
-        : formatList(rows, options.verbose ?? false),
-    );
+    outJson({
+      devices: rows.map((r) => {
+        const mdev = mdevCore(world).list.get(r.uuid)!;
+        const vdev = mdev.driverData as
+          | { name?: string; group?: number; openCount?: number }
+          | undefined;
+        return {
+          uuid: r.uuid,
+          parent: r.parent,
+          type: mdev.type.id,
+          start: r.start,
+          attrs: r.attrs,
+          defined: r.suffix !== "",
+          driver: mdev.driver?.name ?? null,
+          active: mdev.active,
+          vfio: vdev?.name ?? null,
+          iommu_group: vdev?.group ?? null,
+          open_count: vdev?.openCount ?? 0,
+        };
+      }),
+    });
   }, { readOnly: true });
 }

@@ -1,10 +1,12 @@
 /**
- * `sysfs ls|cat|write|readlink|tree` (cli.md §4).
+ * `sysfs ls|cat|write|readlink|tree|export` (cli.md §4).
  *
  * @module
  */
+import { ExportError, exportSysfs } from "../../lib/sysfs/export.ts";
 import { readAttrBytes, readLink, writeAttr } from "../../lib/sysfs/io.ts";
 import { renderList, renderTree } from "../../lib/sysfs/render.ts";
+import { UsageError } from "../errors.ts";
 import { out, outJson } from "../output.ts";
 import { type GlobalOptions, withWorld } from "../session.ts";
 import { reportPending } from "./_task.ts";
@@ -62,5 +64,23 @@ export function tree(options: GlobalOptions, path: string): Promise<void> {
     const rows = renderTree(world, path);
     if (json) outJson({ path, tree: rows });
     else out(lines(rows));
+  }, { readOnly: true });
+}
+
+/**
+ * `sysfs export DIR`: the whole tree as real files under DIR (see
+ * lib/sysfs/export.ts), with the state root's mdevctl configs. Prints
+ * nothing on success; `--json` prints what was written.
+ */
+export function exportTree(options: GlobalOptions, dir: string): Promise<void> {
+  return withWorld(options, ({ world, store, json }) => {
+    try {
+      const summary = exportSysfs(world, dir, { stateRoot: store.root });
+      if (json) outJson(summary);
+    } catch (error) {
+      // A DIR that is not ours to replace, or one we cannot write, is the caller's to fix.
+      if (error instanceof ExportError) throw new UsageError(error.message);
+      throw error;
+    }
   }, { readOnly: true });
 }

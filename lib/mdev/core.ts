@@ -16,6 +16,13 @@ export class MdevCore {
   readonly list = new Map<string, MdevDevice>();
   /** Registered parents by parent device id, in registration order. */
   readonly parents = new Map<number, MdevParent>();
+  /**
+   * Called after a parent registers: user space's view of the parent's
+   * `mdev_bus` uevent (udev's 60-mdevctl.rules runs `mdevctl
+   * start-parent-mdevs` on it). Installed by the tool side, so lib/mdev
+   * imports none of it.
+   */
+  readonly parentRegisteredHooks: Array<(parent: MdevParent) => void> = [];
 
   /** The parent registered for a device name (e.g. `mtty`, `0.0.0001`). */
   parentNamed(name: string): MdevParent | undefined {

@@ -69,6 +69,7 @@ export function mdevRegisterParent(
   }
   core.parents.set(dev.id, parent);
   dev.world.log(`${dev.name}: MDEV: Registered`);
+  for (const hook of core.parentRegisteredHooks) hook(parent);
   return parent;
 }
 

@@ -87,7 +87,11 @@ export function formatList(rows: DeviceRow[], verbose: boolean): string {
       text += `${d.uuid} ${d.parent} ${d.type} ${d.start}${d.suffix}\n`;
       if (verbose && d.attrs.length > 0) {
         text += "  Attrs:\n";
-        d.attrs.forEach((a, i) => (text += `    @{${i}}: ${JSON.stringify(a)}\n`));
+        // mdevctl formats the pair itself (`{"k":"v"}`, no JSON escaping).
+        d.attrs.forEach((a, i) => {
+          const [name, value] = Object.entries(a)[0]!;
+          text += `    @{${i}}: {"${name}":"${value}"}\n`;
+        });
       }
     }
   }
