@@ -366,12 +366,12 @@ export async function buildProgram(): Promise<CommandType> {
     );
   sysfs.command("export").argument("<dir>")
     .description("write the tree under DIR/sys, DIR/dev and DIR/etc/mdevctl.d (for real tools)")
-    .action((dir, _o, cmd) =>
-      run(
-        "sysfs export",
-        globals(cmd).json,
-        async () => (await import("./commands/sysfs.ts")).exportTree(globals(cmd), dir),
-      )
+    .option("--watch", "keep running: apply other programs' writes to DIR and follow the state")
+    .action((dir, o, cmd) =>
+      run("sysfs export", globals(cmd).json, async () => {
+        const { exportTree, exportWatch } = await import("./commands/sysfs.ts");
+        await (o.watch ? exportWatch : exportTree)(globals(cmd), dir);
+      })
     );
 
   const vfio = program.command("vfio").description("VFIO access to an mdev");
@@ -426,6 +426,57 @@ export async function buildProgram(): Promise<CommandType> {
       )
     );
 
+  const fb = program.command("fb").description("framebuffers of mdpy and mbochs");
+  fb.command("info").description("the primary plane QUERY_GFX_PLANE reports")
+    .argument("<device>").option("--handle <h>", "use this open VFIO handle")
+    .action((dev, o, cmd) =>
+      run(
+        "fb info",
+        globals(cmd).json,
+        async () => (await import("./commands/fb.ts")).info({ ...globals(cmd), ...o }, dev),
+      )
+    );
+  fb.command("mode").description("program a mode as the guest driver does")
+    .argument("<device>").argument("<mode>", "WxHxBPP, e.g. 1024x768x32")
+    .option("--handle <h>", "use this open VFIO handle")
+    .action((dev, mode, o, cmd) =>
+      run(
+        "fb mode",
+        globals(cmd).json,
+        async () => (await import("./commands/fb.ts")).mode({ ...globals(cmd), ...o }, dev, mode),
+      )
+    );
+  fb.command("draw").description("guest-side drawing through BAR0")
+    .argument("<device>").argument("<op>", "fill|copy|pattern|mono").argument("[args...]")
+    .option("--handle <h>", "use this open VFIO handle")
+    .allowUnknownOption()
+    .action((dev, op, args, o, cmd) =>
+      run(
+        "fb draw",
+        globals(cmd).json,
+        async () =>
+          (await import("./commands/fb.ts")).draw({ ...globals(cmd), ...o }, dev, op, args),
+      )
+    );
+  fb.command("snapshot").description("the display refresh path into a PNG")
+    .argument("<device>").requiredOption("--out <file>", "the PNG to write")
+    .option("--handle <h>", "use this open VFIO handle")
+    .action((dev, o, cmd) =>
+      run(
+        "fb snapshot",
+        globals(cmd).json,
+        async () => (await import("./commands/fb.ts")).snapshot({ ...globals(cmd), ...o }, dev),
+      )
+    );
+  fb.command("damage").description("rectangles changed since the previous snapshot")
+    .argument("<device>").option("--handle <h>", "use this open VFIO handle")
+    .action((dev, o, cmd) =>
+      run(
+        "fb damage",
+        globals(cmd).json,
+        async () => (await import("./commands/fb.ts")).damage({ ...globals(cmd), ...o }, dev),
+      )
+    );
   program.command("bench").description("benchmarks of the emulated paths").argument(
     "[group]",
     "ccw|fb|mdev|io|all",

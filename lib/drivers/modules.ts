@@ -5,6 +5,8 @@
  * @module
  */
 import "./mtty/module.ts";
+import "./mdpy/module.ts";
+import "./mbochs/module.ts";
 
 /** Names `mdevsim modprobe` accepts, in the order `lsmod --all` would list them. */
-export const MODULE_NAMES = ["mtty"] as const;
+export const MODULE_NAMES = ["mtty", "mdpy", "mbochs"] as const;

@@ -1,6 +1,10 @@
 /**
  * Executes parsed `mdevsim vfio run` scripts (cli.md §5) against an open
  * handle: one output line per operation, `error ERRNO` for a failed one.
+ * After every operation the world settles, so work the kernel does
+ * asynchronously (a started channel program, its interrupt) is done before
+ * the next line runs. `dma` and `mem` reach the handle's own memory through
+ * the provider its device kind registered (vfio-ccw's guest RAM).
  *
  * @module
  */
@@ -21,6 +25,32 @@ import {
 } from "./ioctl.ts";
 import { formatBytes, formatValue, type ScriptLine, type ScriptOp } from "./script.ts";
 import { IRQ_SET } from "./uapi.ts";
+
+/** What a device kind offers a handle for `dma map|unmap` and `mem write|read`. */
+export interface HandleMemory {
+  /** VFIO_IOMMU_MAP_DMA of the handle's memory. */
+  dmaMap(world: World, handleId: number, iova: bigint, size: bigint): void;
+  /** VFIO_IOMMU_UNMAP_DMA; returns the bytes unmapped. */
+  dmaUnmap(world: World, handleId: number, iova: bigint, size: bigint): number;
+  /** Writes the handle's memory at `addr`. */
+  memWrite(world: World, handleId: number, addr: bigint, bytes: Uint8Array): void;
+  /** Reads `length` bytes of the handle's memory at `addr`. */
+  memRead(world: World, handleId: number, addr: bigint, length: number): Uint8Array;
+}
+
+const HANDLE_MEMORY = new Map<string, HandleMemory>();
+
+/** Makes `dma` and `mem` work for devices with the named VFIO ops (drivers call it at import). */
+export function registerHandleMemory(opsName: string, memory: HandleMemory): void {
+  HANDLE_MEMORY.set(opsName, memory);
+}
+
+function handleMemory(vdev: VfioDevice): HandleMemory {
+  const memory = HANDLE_MEMORY.get(vdev.ops.name);
+  // Guest memory and DMA mapping exist only for device kinds that register them (vfio-ccw).
+  if (memory === undefined) throw new KernelError("EINVAL", { detail: "not a vfio-ccw device" });
+  return memory;
+}
 
 /** The outcome of one script line: its printed result, or the errno it failed with. */
 export interface ScriptOutcome {
@@ -55,6 +85,8 @@ export function runScriptLines(
       if (!(error instanceof KernelError)) throw error;
       outcomes.push({ line: line.lineNumber, op, error: error.errno, failure: error });
       if (strict) break;
+    } finally {
+      world.settle();
     }
   }
   return outcomes;
@@ -89,11 +121,16 @@ function runOp(world: World, handle: VfioHandle, vdev: VfioDevice, op: ScriptOp)
     case "irq":
       return runIrq(world, handle, vdev, op.action, op.index);
     case "dmaMap":
+      handleMemory(vdev).dmaMap(world, handle.id, op.iova, op.size);
+      return "ok";
     case "dmaUnmap":
+      handleMemory(vdev).dmaUnmap(world, handle.id, op.iova, op.size);
+      return "ok";
     case "memWrite":
+      handleMemory(vdev).memWrite(world, handle.id, op.addr, op.bytes);
+      return "ok";
     case "memRead":
-      // Guest memory and DMA mapping exist only for vfio-ccw handles.
-      throw new KernelError("EINVAL", { detail: "not a vfio-ccw device" });
+      return formatBytes(handleMemory(vdev).memRead(world, handle.id, op.addr, op.length));
   }
 }
 
