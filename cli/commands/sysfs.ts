@@ -6,8 +6,10 @@
 import { ExportError, exportSysfs } from "../../lib/sysfs/export.ts";
 import { readAttrBytes, readLink, writeAttr } from "../../lib/sysfs/io.ts";
 import { renderList, renderTree } from "../../lib/sysfs/render.ts";
-import { UsageError } from "../errors.ts";
-import { out, outJson } from "../output.ts";
+import { watchExport } from "../../lib/sysfs/watch.ts";
+import { resolveStateRoot } from "../../lib/state/root.ts";
+import { report, UsageError } from "../errors.ts";
+import { err, out, outBytes, outJson } from "../output.ts";
 import { type GlobalOptions, withWorld } from "../session.ts";
 import { reportPending } from "./_task.ts";
 
@@ -27,7 +29,7 @@ export function cat(options: GlobalOptions, path: string): Promise<void> {
   return withWorld(options, ({ world, json }) => {
     const bytes = readAttrBytes(world, path);
     if (json) outJson({ path, content: new TextDecoder().decode(bytes) });
-    else Deno.stdout.writeSync(bytes);
+    else outBytes(bytes);
   }, { readOnly: true });
 }
 
@@ -38,12 +40,13 @@ export function write(
   value: string,
   raw: boolean,
 ): Promise<void> {
+  return writeBytes(options, path, new TextEncoder().encode(raw ? value : `${value}\n`));
+}
+
+/** The one path of every sysfs write: `sysfs write` and the writes `export --watch` takes. */
+function writeBytes(options: GlobalOptions, path: string, bytes: Uint8Array): Promise<void> {
   return withWorld(options, ({ world, json }) => {
-    const { count, pending } = writeAttr(
-      world,
-      path,
-      new TextEncoder().encode(raw ? value : `${value}\n`),
-    );
+    const { count, pending } = writeAttr(world, path, bytes);
     if (pending) reportPending("sysfs write");
     if (json) outJson({ path, count, pending });
   });
@@ -83,4 +86,38 @@ export function exportTree(options: GlobalOptions, dir: string): Promise<void> {
       throw error;
     }
   }, { readOnly: true });
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * `sysfs export --watch DIR`: export, then keep DIR in step with the world
+ * until SIGINT or SIGTERM (see lib/sysfs/watch.ts). Prints `watching DIR`
+ * (with `--json`, `{"dir":…,"watching":true}`) once ready; a write it takes
+ * that fails is reported on stderr as `sysfs write` reports it.
+ */
+export async function exportWatch(options: GlobalOptions, dir: string): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+  try {
+    await watchExport(dir, {
+      stateFile: `${resolveStateRoot(options.root)}/state.json`,
+      exportTo: (staging) =>
+        withWorld(options, ({ world, store }) => {
+          exportSysfs(world, staging, { stateRoot: store.root });
+        }, { readOnly: true }),
+      applyWrite: (path, bytes) => writeBytes({ ...options, json: false }, path, bytes),
+      onError: (operation, error) => err(report(operation, error).stderr),
+    }, {
+      signal: stop.signal,
+      onReady: (watched) =>
+        options.json ? outJson({ dir: watched, watching: true }) : out(`watching ${watched}\n`),
+    });
+  } catch (error) {
+    if (error instanceof ExportError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, onSignal);
+  }
 }
