@@ -72,7 +72,7 @@ export async function buildProgram(): Promise<CommandType> {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
-  program.command("modprobe").description("load a module (mtty)")
+  program.command("modprobe").description("load a module (mtty, mdpy, mbochs, vfio_ccw)")
     .argument("<module>").argument("[params...]", "key=value module parameters")
     .action((name, params, _o, cmd) =>
       run(
@@ -475,6 +475,68 @@ export async function buildProgram(): Promise<CommandType> {
         "fb damage",
         globals(cmd).json,
         async () => (await import("./commands/fb.ts")).damage({ ...globals(cmd), ...o }, dev),
+      )
+    );
+  const css = program.command("css").description("the s390 channel subsystem");
+  css.command("list").description("subchannels and their devices")
+    .action((_o, cmd) =>
+      run(
+        "css list",
+        globals(cmd).json,
+        async () => (await import("./commands/css.ts")).list(globals(cmd)),
+      )
+    );
+  css.command("add").description("add an I/O subchannel with an emulated DASD").argument("<schid>")
+    .option("--devno <devno>", "device number, e.g. 0.0.1004").option(
+      "--type <type>",
+      "device type",
+      "3390",
+    )
+    .option("--size <mib>", "storage size in MiB", "64")
+    .action((schid, o, cmd) =>
+      run(
+        "css add",
+        globals(cmd).json,
+        async () => (await import("./commands/css.ts")).add({ ...globals(cmd), ...o }, schid),
+      )
+    );
+  css.command("remove").description("remove the device: the subchannel becomes not operational")
+    .argument("<schid>")
+    .action((schid, _o, cmd) =>
+      run(
+        "css remove",
+        globals(cmd).json,
+        async () => (await import("./commands/css.ts")).remove(globals(cmd), schid),
+      )
+    );
+  css.command("chp").description("vary a channel path on or off (queues CRWs)").argument("<chpid>")
+    .argument("<state>", "on|off")
+    .action((chpid, state, _o, cmd) =>
+      run(
+        "css chp",
+        globals(cmd).json,
+        async () => (await import("./commands/css.ts")).chp(globals(cmd), chpid, state),
+      )
+    );
+  const ccw = program.command("ccw").description("vfio-ccw channel programs");
+  ccw.command("translate").description(
+    "translate a program file as vfio-ccw does, without a device",
+  )
+    .argument("<file>").option("--engine <engine>", "wasm or ts", "wasm")
+    .action((file, o, cmd) =>
+      run(
+        "ccw translate",
+        globals(cmd).json,
+        async () => (await import("./commands/ccw.ts")).translate({ ...globals(cmd), ...o }, file),
+      )
+    );
+  ccw.command("run").description("the whole I/O path on a vfio-ccw device")
+    .argument("<device>").argument("<file>").option("--handle <h>", "use this open handle")
+    .action((dev, file, o, cmd) =>
+      run(
+        "ccw run",
+        globals(cmd).json,
+        async () => (await import("./commands/ccw.ts")).run({ ...globals(cmd), ...o }, dev, file),
       )
     );
   program.command("bench").description("benchmarks of the emulated paths").argument(

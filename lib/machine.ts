@@ -9,6 +9,10 @@ import { ClassDevice } from "./core/class_device.ts";
 import type { Device, DeviceSnapshot } from "./core/device.ts";
 import { type LoadedModule, moduleDefinition } from "./core/module.ts";
 import { type CoreSnapshot, World } from "./core/world.ts";
+import { cssCore, CssRootDevice, type CssSnapshot } from "./css/core.ts";
+import { bootChannelSubsystem } from "./css/hotplug.ts";
+import { registerIoSubchannelDriver } from "./css/io_subchannel.ts";
+import { Subchannel } from "./css/subchannel.ts";
 import "./drivers/modules.ts";
 import { mdevCore } from "./mdev/core.ts";
 import { MdevDevice } from "./mdev/device.ts";
@@ -20,6 +24,7 @@ import { PlatformDevice } from "./platform/device.ts";
 import { PlatformDriver } from "./platform/driver.ts";
 import { vfioCore, type VfioGroup, type VfioHandle } from "./vfio/core.ts";
 import { VfioDevice, vfioOpsNamed } from "./vfio/device.ts";
+import { VFIO_CCW_PARENT_KIND, VfioCcwParentDevice } from "./drivers/vfio_ccw/parent.ts";
 import { Ida } from "./vfio/ida.ts";
 
 /** The persisted form of a whole world. */
@@ -37,6 +42,8 @@ export interface WorldSnapshot {
     nextHandle: number;
     nextEventfd: number;
   };
+  /** Channel paths (subchannels are devices); absent in worlds saved before the css existed. */
+  css?: CssSnapshot;
 }
 
 interface ParentSnapshot {
@@ -49,10 +56,27 @@ interface ParentSnapshot {
   classLink: boolean;
 }
 
-/** A fresh machine: the platform and mdev buses, no module loaded. */
+/**
+ * A fresh machine (cli.md §2): the platform, css and mdev buses, the
+ * channel subsystem's four subchannels bound to io_subchannel, no module
+ * loaded.
+ */
 export function bootWorld(): World {
+  const world = bareWorld();
+  bootChannelSubsystem(world);
+  return world;
+}
+
+/**
+ * The buses (platform, css, mdev) and the built-in io_subchannel driver,
+ * without any device: what a saved world is restored into, and a base for
+ * tests that build their own devices.
+ */
+export function bareWorld(): World {
   const world = new World();
   world.addBus(new PlatformBus());
+  cssCore(world);
+  registerIoSubchannelDriver(world);
   mdevCore(world);
   return world;
 }
@@ -105,12 +129,13 @@ export function saveWorld(world: World): WorldSnapshot {
       nextHandle: vfio.nextHandle,
       nextEventfd: vfio.nextEventfd,
     },
+    css: cssCore(world).save(),
   };
 }
 
 /** Rebuilds a world from {@linkcode saveWorld}'s output (as parsed JSON). */
 export function loadWorld(s: WorldSnapshot): World {
-  const world = bootWorld();
+  const world = bareWorld();
   const mdev = mdevCore(world);
   for (const m of s.modules) {
     world.modules.loaded.set(m.name, {
@@ -161,6 +186,7 @@ export function loadWorld(s: WorldSnapshot): World {
   for (const [fd, n] of s.vfio.eventfds) vfio.eventfds.set(fd, n);
   vfio.nextHandle = s.vfio.nextHandle;
   vfio.nextEventfd = s.vfio.nextEventfd;
+  if (s.css !== undefined) cssCore(world).restore(s.css);
   world.restoreCore(s.core);
   return world;
 }
@@ -172,6 +198,13 @@ function restoreDevice(world: World, d: DeviceSnapshot): Device {
       return new ClassDevice(world, { name: d.name, className: d.className! }, d.id);
     case "platform":
       return new PlatformDevice(world, d.name, d.id);
+    case "css": {
+      const root = new CssRootDevice(world, d.id);
+      cssCore(world).adoptRoot(root);
+      return root;
+    }
+    case "subchannel":
+      return Subchannel.restore(world, d);
     case "mdev": {
       const m = data as {
         parent: number;
@@ -214,6 +247,8 @@ function restoreDevice(world: World, d: DeviceSnapshot): Device {
       ops.loadPriv(vdev, v.priv);
       return vdev;
     }
+    case VFIO_CCW_PARENT_KIND:
+      return new VfioCcwParentDevice(world, world.device(d.parent!), d.id);
     default:
       throw new TypeError(`Cannot restore device ${d.name}: unknown kind "${d.kind}"`);
   }

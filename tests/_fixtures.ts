@@ -14,7 +14,7 @@ import { deviceAdd, driverRegister } from "../lib/core/registration.ts";
 import type { Step, Task } from "../lib/core/task.ts";
 import type { World } from "../lib/core/world.ts";
 import { neg } from "../lib/errno.ts";
-import { bootWorld } from "../lib/machine.ts";
+import { bareWorld as bootWorld } from "../lib/machine.ts";
 import { mdevCore } from "../lib/mdev/core.ts";
 import { mdevCreate, type MdevDevice, mdevRemoveStore } from "../lib/mdev/device.ts";
 import { MdevDriver, mdevRegisterDriver } from "../lib/mdev/driver.ts";

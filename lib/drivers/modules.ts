@@ -7,6 +7,7 @@
 import "./mtty/module.ts";
 import "./mdpy/module.ts";
 import "./mbochs/module.ts";
+import "./vfio_ccw/module.ts";
 
 /** Names `mdevsim modprobe` accepts, in the order `lsmod --all` would list them. */
-export const MODULE_NAMES = ["mtty", "mdpy", "mbochs"] as const;
+export const MODULE_NAMES = ["mtty", "mdpy", "mbochs", "vfio_ccw"] as const;

@@ -17,6 +17,7 @@ import type { Bus } from "../core/bus.ts";
 import type { Device } from "../core/device.ts";
 import type { Driver } from "../core/driver.ts";
 import type { World } from "../core/world.ts";
+import { cssAttributeGroups, cssUeventVars } from "../css/attributes.ts";
 import { KernelError } from "../errno.ts";
 import { MdevBus } from "../mdev/bus.ts";
 import { type MdevCore, mdevCore } from "../mdev/core.ts";
@@ -460,6 +461,7 @@ export class SysfsTree {
     const drv = dev.driver;
     if (drv !== undefined && dev.driverLinks) files.set("driver", link(driverPath(drv)));
     if (dev.bus?.hasDriverOverride) files.set("driver_override", attrNode(driverOverrideAttr(dev)));
+    addGroups(files, cssAttributeGroups(dev));
     if (drv !== undefined && dev.driverGroups) addGroups(files, drv.devGroups(dev));
     if (dev instanceof MdevDevice) {
       if (dev.removeFile) files.set("remove", removeAttrNode(dev));
@@ -761,13 +763,14 @@ function addGroups(files: Map<string, Node>, groups: readonly AttributeGroup[]):
 /**
  * The device's uevent file as dev_uevent() prints it: DRIVER= while a
  * driver is set, then the bus's variables (mdev's MDEV_TYPE, platform's
- * MODALIAS). Device numbers are not simulated.
+ * MODALIAS, css's ST and MODALIAS). Device numbers are not simulated.
  */
 function ueventText(dev: Device): string {
   const vars: string[] = [];
   if (dev.driver !== undefined) vars.push(`DRIVER=${dev.driver.name}`);
   if (dev instanceof MdevDevice) vars.push(`MDEV_TYPE=${dev.type.info.sysfsName}`);
   if (dev.bus?.name === "platform") vars.push(`MODALIAS=platform:${dev.name}`);
+  vars.push(...cssUeventVars(dev));
   return vars.map((v) => `${v}\n`).join("");
 }
 
