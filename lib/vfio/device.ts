@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { neg } from "../errno.ts";
 import { Device } from "../core/device.ts";
 import type { World } from "../core/world.ts";
 import { vfioCore } from "./core.ts";
