@@ -18,6 +18,14 @@ async function casesFor(group: string): Promise<BenchCase[]> {
     const { MDEV_CASES } = await import("../../lib/bench/mdev_cases.ts");
     cases.push(...MDEV_CASES.filter((c) => group === "all" || c.name.startsWith(`${group}.`)));
   }
+  if (group === "ccw" || group === "all") {
+    const { CCW_CASES } = await import("../../lib/bench/ccw_cases.ts");
+    cases.push(...CCW_CASES);
+  }
+  if (group === "io" || group === "all") {
+    const { IO_CCW_CASES } = await import("../../lib/bench/io_ccw_cases.ts");
+    cases.push(...IO_CCW_CASES);
+  }
   if (group === "fb" || group === "all") {
     const { FB_CASES } = await import("../../lib/bench/fb_cases.ts");
     cases.push(...FB_CASES);

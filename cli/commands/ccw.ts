@@ -12,15 +12,12 @@ import { reportToJson } from "../../lib/ccw/report_json.ts";
 import type { World } from "../../lib/core/world.ts";
 import { decodeScsw, type Scsw } from "../../lib/css/scsw.ts";
 import type { CcwEngineKind } from "../../lib/drivers/vfio_ccw/cp.ts";
-import { dmaMap, dmaMappings, memWrite } from "../../lib/drivers/vfio_ccw/dma.ts";
 import { isVfioCcwDevice, type VfioCcwDevice } from "../../lib/drivers/vfio_ccw/private.ts";
-import { CCW_IRQ, IO_REGION, IRB_SIZE } from "../../lib/drivers/vfio_ccw/uapi.ts";
+import { runProgram, type RunResult } from "../../lib/drivers/vfio_ccw/run_program.ts";
 import { type ErrnoName, errnoName, KernelError } from "../../lib/errno.ts";
 import { mdevCore } from "../../lib/mdev/core.ts";
-import { handleDevice, vfioClose, vfioCore, vfioOpen } from "../../lib/vfio/core.ts";
+import { handleDevice, vfioClose, vfioOpen } from "../../lib/vfio/core.ts";
 import { VfioDevice } from "../../lib/vfio/device.ts";
-import { setIrqs } from "../../lib/vfio/ioctl.ts";
-import { IRQ_SET } from "../../lib/vfio/uapi.ts";
 import { createCcwReference } from "../../lib/wasm/ccw_reference.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { out, outJson } from "../output.ts";
@@ -120,16 +117,6 @@ export async function translate(options: TranslateOptions, file: string): Promis
   if (report.rc !== 0) Deno.exitCode = EXIT.KERNEL;
 }
 
-/** What `ccw run` observed. */
-export interface RunResult {
-  /** The I/O region write's result: 0 when the request was accepted, else the negative errno. */
-  retCode: number;
-  /** Interrupts signalled on the IO eventfd while the program ran. */
-  interrupts: number;
-  /** The 64-byte IRB the region holds afterwards. */
-  irb: Uint8Array;
-}
-
 /** The vfio-ccw device of an mdev: ENOENT for an unknown UUID, ENODEV/EINVAL otherwise. */
 function ccwDeviceOf(world: World, uuid: string): VfioCcwDevice {
   const path = `/sys/bus/mdev/devices/${uuid}`;
@@ -148,57 +135,6 @@ function parseHandle(text: string): number {
     throw new UsageError(`invalid value '${text}' for '--handle <h>': not a handle number`);
   }
   return Number(text);
-}
-
-/**
- * Runs a program through an open handle: maps the RAM (unless the handle already mapped
- * memory), writes the program's memory, arms the IO eventfd, writes the whole I/O region (ORB,
- * SCSW, zeros — as QEMU does), lets the channel run and reads the IRB.
- */
-export function runProgram(world: World, handleId: number, program: ProgramFile): RunResult {
-  const { vdev } = handleDevice(world, handleId);
-  if (!isVfioCcwDevice(vdev)) {
-    throw new KernelError("EINVAL", { path: `handle ${handleId}`, detail: "not vfio-ccw" });
-  }
-  if (dmaMappings(world, handleId).length === 0) {
-    dmaMap(world, handleId, 0n, BigInt(program.ram));
-  }
-  for (const write of program.memory) memWrite(world, handleId, BigInt(write.addr), write.bytes);
-  const core = vfioCore(world);
-  const eventfd = core.eventfd();
-  // Count this run's interrupts on an eventfd of our own, then give back the handle's one.
-  const previous = vdev.priv.ioTrigger;
-  setIoTrigger(vdev, eventfd);
-  try {
-    const region = new Uint8Array(IO_REGION.SIZE);
-    region.set(program.orb.subarray(0, IO_REGION.ORB_SIZE), IO_REGION.ORB);
-    region.set(program.scsw, IO_REGION.SCSW);
-    const written = vdev.ops.write!(vdev, 0n, region);
-    world.settle();
-    const irb = vdev.ops.read!(vdev, BigInt(IO_REGION.IRB), IRB_SIZE);
-    if (typeof irb === "number") throw KernelError.fromReturn(irb);
-    return {
-      retCode: written < 0 ? written : 0,
-      interrupts: core.eventfds.get(eventfd) ?? 0,
-      irb,
-    };
-  } finally {
-    setIoTrigger(vdev, previous ?? -1);
-    core.eventfds.delete(eventfd);
-  }
-}
-
-/** SET_IRQS DATA_EVENTFD | ACTION_TRIGGER on the IO interrupt (-1 de-assigns). */
-function setIoTrigger(vdev: VfioDevice, fd: number): void {
-  const data = new Uint8Array(4);
-  new DataView(data.buffer).setInt32(0, fd, true);
-  setIrqs(vdev, {
-    flags: IRQ_SET.DATA_EVENTFD | IRQ_SET.ACTION_TRIGGER,
-    index: CCW_IRQ.IO,
-    start: 0,
-    count: 1,
-    data,
-  });
 }
 
 const FCTL_NAMES = ["clear", "halt", "start"];

@@ -18,6 +18,8 @@ export class BlobCache {
   #backend: BlobBackend | undefined;
   readonly #cache = new Map<string, Uint8Array | undefined>();
   readonly #dirty = new Set<string>();
+  /** Blobs whose bytes are computed only when read or flushed (guest RAM changed by I/O). */
+  readonly #deferred = new Map<string, () => Uint8Array>();
 
   /** Attaches persistent storage (the CLI's state store). */
   attach(backend: BlobBackend): void {
@@ -26,13 +28,29 @@ export class BlobCache {
 
   /** The blob's bytes, or undefined when it does not exist. */
   get(name: string): Uint8Array | undefined {
+    const produce = this.#deferred.get(name);
+    if (produce !== undefined) {
+      this.#deferred.delete(name);
+      this.#cache.set(name, produce());
+    }
     if (!this.#cache.has(name)) this.#cache.set(name, this.#backend?.readBlob(name));
     return this.#cache.get(name);
   }
 
   /** Replaces (or creates) a blob; written at the next flush. */
   set(name: string, bytes: Uint8Array): void {
+    this.#deferred.delete(name);
     this.#cache.set(name, bytes);
+    this.#dirty.add(name);
+  }
+
+  /**
+   * Marks a blob changed and leaves computing its bytes to the next read or
+   * flush, so work repeated on every operation (re-encoding guest RAM after
+   * each I/O) runs once per command.
+   */
+  defer(name: string, produce: () => Uint8Array): void {
+    this.#deferred.set(name, produce);
     this.#dirty.add(name);
   }
 
@@ -43,6 +61,7 @@ export class BlobCache {
 
   /** Deletes a blob at the next flush. */
   delete(name: string): void {
+    this.#deferred.delete(name);
     this.#cache.set(name, undefined);
     this.#dirty.add(name);
   }
@@ -50,6 +69,7 @@ export class BlobCache {
   /** Writes every changed blob to the backend. */
   flush(): void {
     if (this.#backend === undefined) return;
+    for (const name of [...this.#deferred.keys()]) this.get(name);
     for (const name of this.#dirty) {
       const bytes = this.#cache.get(name);
       if (bytes === undefined) this.#backend.deleteBlob(name);

@@ -31,6 +31,9 @@ import { fromHex, toHex } from "./hex.ts";
 /** Bytes per block (the unit of READ, WRITE, SEEK and of the blob store). */
 export const DASD_BLOCK_SIZE = 4096;
 
+/** What a never-written block reads as (shared, never written to). */
+const ZERO_BLOCK = new Uint8Array(DASD_BLOCK_SIZE);
+
 /** Bytes SENSE transfers. */
 export const SENSE_SIZE = 32;
 
@@ -134,7 +137,7 @@ export class DasdDevice {
       case CCW_CMD.READ_BACKWARD:
         if (this.position === 0) return this.#noRecord();
         // The device sends the block last byte first.
-        return this.#read(this.#readBlock(world, this.position - 1).reverse(), true, () => {
+        return this.#read(this.#readBlock(world, this.position - 1).slice().reverse(), true, () => {
           this.position--;
         });
       case CCW_CMD.WRITE:
@@ -211,14 +214,13 @@ export class DasdDevice {
     return `dasd-0.0.${this.devno.toString(16).padStart(4, "0")}-${block}`;
   }
 
-  /** A copy of the block (zeros when never written; only a written block reads its blob). */
+  /**
+   * The block's bytes, read-only: the stored blob, or a shared zero block when never written
+   * (only a written block reads its blob; no copy, the channel copies into storage).
+   */
   #readBlock(world: World, block: number): Uint8Array {
-    const bytes = new Uint8Array(DASD_BLOCK_SIZE);
-    if (this.#written.has(block)) {
-      const blob = world.blobs.get(this.#blobName(block));
-      if (blob !== undefined) bytes.set(blob.subarray(0, DASD_BLOCK_SIZE));
-    }
-    return bytes;
+    if (!this.#written.has(block)) return ZERO_BLOCK;
+    return world.blobs.get(this.#blobName(block))?.subarray(0, DASD_BLOCK_SIZE) ?? ZERO_BLOCK;
   }
 
   /** Stores a block; data shorter than a block is padded with zeros. */

@@ -62,12 +62,27 @@ export interface ChannelProgramSnapshot {
 }
 
 /** `struct channel_program` of one device. */
+const EMPTY: ReadonlySet<number> = new Set();
+
+/** Pages holding a pinned IDAW target in a successful translation. */
+function pinnedPagesOf(report: TranslationReport): Set<number> {
+  const pages = new Set<number>();
+  for (const segment of report.segments) {
+    for (const ccw of segment.ccws) {
+      for (const idaw of ccw.idaws) if (idaw.pinned) pages.add(Number(idaw.value >> 12n));
+    }
+  }
+  return pages;
+}
+
 export class ChannelProgram {
   readonly kind: CcwEngineKind;
   readonly #prepare: (engine: CcwEngine) => void;
   #engine: CcwEngine | undefined;
   #orb: Uint8Array | null = null;
   #lpm = 0;
+  /** Pages the program pinned; computed from the engine after a restore, from the report otherwise. */
+  #pinned: Set<number> | undefined;
 
   /**
    * @param kind The translator to build.
@@ -112,12 +127,23 @@ export class ChannelProgram {
     return this.#orb !== null;
   }
 
+  /**
+   * Guest pages the current program pinned (where the channel may store), from the
+   * translation report; empty without a program.
+   */
+  pinnedPages(): ReadonlySet<number> {
+    if (this.#orb === null) return EMPTY;
+    if (this.#pinned === undefined) this.#pinned = new Set(this.engine.pinnedPages().keys());
+    return this.#pinned;
+  }
+
   /** cp_init + cp_prefetch + cp_get_orb; on failure nothing stays built. */
   init(orb: Uint8Array, lpm: number): TranslationReport {
     const report = this.engine.translate(orb, lpm);
     if (report.rc === 0) {
       this.#orb = orb.slice();
       this.#lpm = lpm;
+      this.#pinned = pinnedPagesOf(report);
     }
     return report;
   }
@@ -143,6 +169,7 @@ export class ChannelProgram {
     // An engine not built since the load holds no pins: forgetting the ORB frees everything.
     this.#engine?.free();
     this.#orb = null;
+    this.#pinned = undefined;
   }
 
   /** Named-field snapshot. */

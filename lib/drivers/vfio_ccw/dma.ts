@@ -92,17 +92,38 @@ function loadHandle(world: World, engine: CcwEngine, handleId: number, used: boo
   engine.setMappings(tableOf(world).handles.get(handleId)?.mappings ?? []);
 }
 
-/** Writes the owner's changed pages to its blob while the owner is still open. */
-function writeBack(world: World, vdev: VfioCcwDevice): void {
+/** Pages changed since the owner's blob was last encoded, per handle (encoded lazily). */
+const UNENCODED = new WeakMap<World, Map<number, Set<number>>>();
+
+/**
+ * Records the owner's changed pages for its blob while the owner is still open. Encoding is
+ * deferred to the next read or save of the blob (once per command, not once per I/O), unless
+ * `now` — before the engine's RAM is handed to another handle.
+ */
+function writeBack(world: World, vdev: VfioCcwDevice, now = false): void {
   const priv = vdev.priv;
   const owner = priv.ramOwner;
   if (priv.dirtyPages.size === 0) return;
-  const pages = [...priv.dirtyPages];
+  const changed = [...priv.dirtyPages];
   priv.dirtyPages.clear();
   if (owner === null || !priv.cp.built || !vfioCore(world).handles.has(owner)) return;
   const name = guestRamBlobName(owner);
-  world.blobs.set(name, updateGuestRam(world.blobs.get(name), ramOf(priv.cp.engine), pages));
+  let byHandle = UNENCODED.get(world);
+  if (byHandle === undefined) UNENCODED.set(world, byHandle = new Map());
+  let pages = byHandle.get(owner);
+  if (pages === undefined) {
+    const base = world.blobs.get(name);
+    const ram = ramOf(priv.cp.engine);
+    const accumulated = pages = new Set<number>();
+    byHandle.set(owner, pages);
+    world.blobs.defer(name, () => {
+      byHandle!.delete(owner);
+      return updateGuestRam(base, ram, accumulated);
+    });
+  }
+  for (const page of changed) pages.add(page);
   handleOf(world, owner).blob = true;
+  if (now) world.blobs.get(name);
 }
 
 /**
@@ -130,7 +151,7 @@ function bindMemory(world: World, vdev: VfioCcwDevice, handleId: number): CcwEng
   const fresh = !priv.cp.built;
   const engine = priv.cp.engine;
   if (priv.ramOwner !== handleId) {
-    writeBack(world, vdev);
+    writeBack(world, vdev, true);
     loadHandle(world, engine, handleId, !fresh || priv.ramOwner !== null);
     priv.ramOwner = handleId;
   }
@@ -163,6 +184,7 @@ export function installGuestRamSync(world: World): void {
     for (const [id, entry] of table.handles) {
       if (open.has(id)) continue;
       if (entry.blob) world.blobs.delete(guestRamBlobName(id));
+      UNENCODED.get(world)?.delete(id);
       table.handles.delete(id);
     }
     return false;

@@ -238,9 +238,7 @@ function ioTodo(vdev: VfioCcwDevice): void {
   const isFinal = scswIsFinal(scsw);
   let cpIsFinished = false;
   // The channel can only have stored into the pages the program pinned.
-  if (priv.cp.initialized) {
-    for (const page of priv.cp.engine.pinnedPages().keys()) priv.dirtyPages.add(page);
-  }
+  for (const page of priv.cp.pinnedPages()) priv.dirtyPages.add(page);
   if (scswIsSolicited(scsw)) {
     priv.cp.updateScsw(priv.irb.subarray(0, IO_REGION.SCSW_SIZE));
     if (isFinal && priv.state === STATE.CP_PENDING) {
