@@ -7,7 +7,8 @@
  */
 import type { World } from "../lib/core/world.ts";
 import { KernelError } from "../lib/errno.ts";
-import { bootWorld, loadWorld, saveWorld, type WorldSnapshot } from "../lib/machine.ts";
+import { loadModuleCode } from "../lib/drivers/module_code.ts";
+import { bootWorld, loadWorld, saveWorld, type WorldSnapshot } from "../lib/machine_core.ts";
 import { mdevCore } from "../lib/mdev/core.ts";
 import { resolveStateRoot } from "../lib/state/root.ts";
 import { StateError } from "../lib/state/state_error.ts";
@@ -41,6 +42,7 @@ export async function withWorld<T>(
     const saved = store.load() as WorldSnapshot | undefined;
     let world: World;
     try {
+      if (saved !== undefined) await loadModuleCode((saved.modules ?? []).map((m) => m.name));
       world = saved === undefined ? bootWorld() : loadWorld(saved);
     } catch (error) {
       throw new StateError(

@@ -9,14 +9,14 @@ import { mdevCore } from "../../lib/mdev/core.ts";
 import { mdevCreate, mdevRemoveStore } from "../../lib/mdev/device.ts";
 import { randomUuid, uuidIsValid } from "../../lib/mdev/uuid.ts";
 import { parseUuidArg as parseMdevctlUuid } from "../../lib/mdevctl/args.ts";
-import { list as mdevctlList, listRows } from "../../lib/mdevctl/commands.ts";
+import { list as mdevctlList, listRows } from "../../lib/mdevctl/list.ts";
 import { formatTypes, formatTypesJson } from "../../lib/mdevctl/format.ts";
 import { typeRows } from "../../lib/mdevctl/rows.ts";
 import { UsageError } from "../errors.ts";
 import { out, outJson } from "../output.ts";
 import { type GlobalOptions, withWorld } from "../session.ts";
 import { runTask } from "./_task.ts";
-import { mdevctlWarn } from "./mdevctl.ts";
+import { mdevctlWarn } from "./_mdevctl_log.ts";
 
 /** A UUID given on the command line: 36 characters in the kernel's format, else a usage error. */
 export function parseUuidArg(text: string, what = "--uuid"): string {

@@ -10,15 +10,12 @@ import type { World } from "../../lib/core/world.ts";
 import { parseIndexArg, parseUuidArg } from "../../lib/mdevctl/args.ts";
 import * as mdevctl from "../../lib/mdevctl/commands.ts";
 import { MdevctlError } from "../../lib/mdevctl/error.ts";
-import { err, out, outJson } from "../output.ts";
+import { out, outJson } from "../output.ts";
 import { type GlobalOptions, withWorld } from "../session.ts";
 import { reportPending } from "./_task.ts";
+import { mdevctlWarn } from "./_mdevctl_log.ts";
 
-/** Prints one of mdevctl's WARN lines on stderr, in env_logger's default format. */
-export function mdevctlWarn(message: string): void {
-  const time = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  err(`[${time} WARN  mdevctl] ${message}`);
-}
+export { mdevctlWarn };
 
 /**
  * Runs a command body under the lock and prints its stdout. A runtime

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { loadModuleCode } from "../../lib/drivers/module_code.ts";
 import { MODULE_NAMES } from "../../lib/drivers/modules.ts";
 import { UsageError } from "../errors.ts";
 import { err, out, outJson } from "../output.ts";
@@ -27,6 +28,7 @@ export async function modprobe(
   args: string[],
 ): Promise<void> {
   const params = parseParams(args);
+  await loadModuleCode([name]);
   await withWorld(options, ({ world, json }) => {
     const loaded = world.modules.load(name, params);
     if (json) outJson({ module: name, loaded, params });

@@ -4,8 +4,6 @@ import type { World } from "../../lib/core/world.ts";
 import { mdevCore } from "../../lib/mdev/core.ts";
 import {
   define,
-  list,
-  listRows,
   modify,
   start,
   startParentMdevs,
@@ -13,6 +11,7 @@ import {
   udevStartParentMdevs,
   undefine,
 } from "../../lib/mdevctl/commands.ts";
+import { list, listRows } from "../../lib/mdevctl/list.ts";
 import {
   configPath,
   type MdevConfig,

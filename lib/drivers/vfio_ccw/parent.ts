@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { registerDeviceKind } from "../../core/device_kind.ts";
 import { tsch } from "../../css/cio.ts";
 import { CRW_ERC, CRW_RSC, encodeCrw, simpleCrw } from "../../css/crw.ts";
 import { CssDriver } from "../../css/driver.ts";
@@ -57,6 +58,11 @@ export class VfioCcwParentDevice extends Device {
   /** vfio_ccw_free_parent(): just frees. */
   protected override release(): void {}
 }
+
+registerDeviceKind(
+  VFIO_CCW_PARENT_KIND,
+  (world, d) => new VfioCcwParentDevice(world, world.device(d.parent!), d.id),
+);
 
 /** The private of a subchannel's mdev (`dev_get_drvdata(&parent->dev)`), if any. */
 function privateOfSubchannel(sch: Device): VfioCcwDevice | undefined {
