@@ -54,6 +54,28 @@ const programArb = fc.record({
   ),
   lpm: fc.constantFrom(0x00, 0x80, 0xff),
   blocks: fc.array(blockArb, { minLength: 1, maxLength: 6 }),
+  // Structured shapes the random blocks rarely reach: a command-chained run of 255–257 CCWs
+  // (the 256-CCW segment limit), and a ladder of 15–17 segments linked by TICs (the 16-segment
+  // limit of FIX72).
+  shape: fc.oneof(
+    { weight: 6, arbitrary: fc.constant<Shape>({ kind: "none" }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("chain" as const),
+        length: fc.constantFrom(255, 256, 257),
+        ida: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("ladder" as const),
+        segments: fc.constantFrom(15, 16, 17),
+        backward: fc.boolean(),
+      }),
+    },
+  ),
   noise: fc.array(
     fc.record({
       at: fc.nat({ max: RAM - 8 }),
@@ -80,6 +102,38 @@ const programArb = fc.record({
   unmap: fc.record({ iova: fc.nat({ max: RAM }), length: fc.integer({ min: 1, max: 0x3000 }) }),
 });
 
+type Shape =
+  | { kind: "none" }
+  | { kind: "chain"; length: number; ida: boolean }
+  | { kind: "ladder"; segments: number; backward: boolean };
+
+/** Writes a structured shape at the program's CPA (8-byte CCWs, big-endian). */
+function writeShape(view: DataView, cpa: number, shape: Shape): void {
+  const put = (at: number, cmd: number, flags: number, count: number, cda: number) => {
+    if (at < 0 || at + 8 > RAM) return;
+    view.setUint8(at, cmd);
+    view.setUint8(at + 1, flags);
+    view.setUint16(at + 2, count);
+    view.setUint32(at + 4, cda);
+  };
+  const base = cpa & ~7 & 0x7fff;
+  if (shape.kind === "chain") {
+    // IDAL for the IDA variant at 0x8000: one Format-2 IDAW pointing into RAM.
+    if (shape.ida) view.setBigUint64(0x8000, 0x9000n);
+    for (let i = 0; i < shape.length; i++) {
+      put(base + 8 * i, 0x02, 0x40 | (shape.ida ? 0x04 : 0), 0x10, shape.ida ? 0x8000 : 0x9000);
+    }
+  } else if (shape.kind === "ladder") {
+    // Segment k at base + k·0x100: a read, then a TIC to segment k+1 (the last one ends).
+    for (let k = 0; k < shape.segments; k++) {
+      const at = base + k * 0x100;
+      put(at, 0x02, 0x40, 0x10, 0xa000 + 16 * k);
+      if (k + 1 < shape.segments) put(at + 8, 0x08, 0, 0, at + 0x100);
+      else put(at + 8, shape.backward ? 0x08 : 0x03, 0, 0, shape.backward ? base : 0);
+    }
+  }
+}
+
 type Program = typeof programArb extends fc.Arbitrary<infer T> ? T : never;
 
 function load(engine: CcwEngine, p: Program): Uint8Array {
@@ -96,15 +150,17 @@ function load(engine: CcwEngine, p: Program): Uint8Array {
       view.setUint32(at + 4, c.cda);
     });
   }
+  writeShape(view, p.cpa, p.shape);
   for (const n of p.noise) view.setBigUint64(n.at, n.word);
   engine.setMappings(p.mappings);
   const orb = new Uint8Array(32);
+  const cpa = p.shape.kind === "none" ? p.cpa : p.cpa & ~7 & 0x7fff;
   const orbView = new DataView(orb.buffer);
   orbView.setUint32(0, 0x11223344);
   orb[4] = p.byte4;
   orb[5] = p.byte5;
   orb[6] = p.lpm;
-  orbView.setUint32(8, p.cpa);
+  orbView.setUint32(8, cpa);
   return orb;
 }
 
@@ -132,6 +188,7 @@ Deno.test("the WebAssembly translator and the TypeScript reference agree on 10,0
   const wasm = await createCcwWasm(RAM);
   const reference = createCcwReference(RAM);
   let translated = 0;
+  const limits = { chain257: 0, chain256: 0, ladder17: 0, ladder16: 0 };
   fc.assert(
     fc.property(programArb, (p) => {
       const a = observe(wasm, p);
@@ -139,9 +196,21 @@ Deno.test("the WebAssembly translator and the TypeScript reference agree on 10,0
       assert.deepEqual(a, b);
       assert.equal(a.pinsAfterFree, 0);
       if (a.report.rc === 0) translated++;
+      if (p.shape.kind === "chain" && p.shape.length === 257) limits.chain257++;
+      if (p.shape.kind === "chain" && p.shape.length === 256 && a.report.rc === 0) {
+        limits.chain256++;
+      }
+      if (p.shape.kind === "ladder" && p.shape.segments === 17) limits.ladder17++;
+      if (p.shape.kind === "ladder" && p.shape.segments === 16 && a.report.rc === 0) {
+        limits.ladder16++;
+      }
     }),
     { numRuns: RUNS },
   );
   // The stream must exercise successful translations, not only errors.
   assert.ok(translated > RUNS / 10, `only ${translated} of ${RUNS} programs translated`);
+  // The limits were reached on both sides of each boundary.
+  for (const [name, count] of Object.entries(limits)) {
+    assert.ok(count > 0, `no ${name} program ran`);
+  }
 });
