@@ -10,7 +10,7 @@
 import { neg } from "../../errno.ts";
 import type { MdevDevice } from "../../mdev/device.ts";
 import { registerVfioOps, type VfioDevice, type VfioDeviceOps } from "../../vfio/device.ts";
-import { splitAccess } from "../../vfio/rw_split.ts";
+import { accessMemory, dispatchAccess } from "../../vfio/rw_split.ts";
 import {
   DEVICE_FLAGS,
   PCI_IRQ,
@@ -125,44 +125,18 @@ function accessPiece(
     // 0x3000, so its pread/pwrite hit VRAM two pages higher (and run past the page array at the
     // end); mmap is right and is what QEMU uses, so samples.md §4.3 asks for correct offsets.
     const at = pos - MBOCHS_MEMORY_BAR_OFFSET;
-    const bytes = write ? s.vram.write() : s.vram.read();
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (write) {
-      if (size === 4) view.setUint32(at, value, true);
-      else if (size === 2) view.setUint16(at, value, true);
-      else view.setUint8(at, value);
-      return 0;
-    }
-    return size === 4
-      ? view.getUint32(at, true)
-      : size === 2
-      ? view.getUint16(at, true)
-      : view.getUint8(at);
+    return accessMemory(write ? s.vram.write() : s.vram.read(), at, size, write, value);
   }
   return false;
 }
 
 function rw(s: MbochsState, pos: bigint, buf: Uint8Array, write: boolean): number {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (const piece of splitAccess(pos, buf.length)) {
-    const at = pos + BigInt(piece.at);
-    if (at > BigInt(Number.MAX_SAFE_INTEGER)) return neg("EFAULT");
-    const value = !write
-      ? 0
-      : piece.size === 4
-      ? view.getUint32(piece.at, true)
-      : piece.size === 2
-      ? view.getUint16(piece.at, true)
-      : buf[piece.at]!;
-    const result = accessPiece(s, Number(at), piece.size, write, value);
-    if (result === false) return neg("EFAULT");
-    if (!write) {
-      if (piece.size === 4) view.setUint32(piece.at, result, true);
-      else if (piece.size === 2) view.setUint16(piece.at, result, true);
-      else buf[piece.at] = result;
-    }
-  }
-  return buf.length;
+  return dispatchAccess(
+    pos,
+    buf,
+    write,
+    (at, size, isWrite, value) => accessPiece(s, at, size, isWrite, value),
+  );
 }
 
 /**

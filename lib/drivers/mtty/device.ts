@@ -10,7 +10,7 @@ import { neg } from "../../errno.ts";
 import type { MdevDevice } from "../../mdev/device.ts";
 import { vfioCore } from "../../vfio/core.ts";
 import { registerVfioOps, type VfioDevice } from "../../vfio/device.ts";
-import { regionOf, splitAccess } from "../../vfio/rw_split.ts";
+import { dispatchAccess, regionOf } from "../../vfio/rw_split.ts";
 import { validateIrqSet } from "../../vfio/set_irqs.ts";
 import {
   decodeIrqSet,
@@ -110,26 +110,10 @@ function accessPiece(
 }
 
 function rw(vdev: VfioDevice<MttyState>, pos: bigint, buf: Uint8Array, write: boolean): number {
-  const { index, offset } = regionOf(pos);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (const piece of splitAccess(pos, buf.length)) {
-    const at = offset + piece.at;
-    const value = !write
-      ? 0
-      : piece.size === 4
-      ? view.getUint32(piece.at, true)
-      : piece.size === 2
-      ? view.getUint16(piece.at, true)
-      : buf[piece.at]!;
-    const result = accessPiece(vdev.priv, index, at, piece.size, write, value);
-    if (result === false) return neg("EFAULT");
-    if (!write) {
-      if (piece.size === 4) view.setUint32(piece.at, result, true);
-      else if (piece.size === 2) view.setUint16(piece.at, result, true);
-      else buf[piece.at] = result;
-    }
-  }
-  return buf.length;
+  return dispatchAccess(pos, buf, write, (at, size, isWrite, value) => {
+    const { index, offset } = regionOf(BigInt(at));
+    return accessPiece(vdev.priv, index, offset, size, isWrite, value);
+  });
 }
 
 function regionSize(s: MttyState, index: number): bigint {
