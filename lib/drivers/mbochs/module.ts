@@ -8,14 +8,11 @@
  *
  * @module
  */
-import { ClassDevice } from "../../core/class_device.ts";
+import { registerSampleParent, unregisterSampleParent } from "../sample_parent.ts";
 import { defineModule } from "../../core/module.ts";
-import { deviceAdd, deviceUnregister, driverUnregister } from "../../core/registration.ts";
 import type { World } from "../../core/world.ts";
 import { neg } from "../../errno.ts";
 import { mdevCore } from "../../mdev/core.ts";
-import { mdevRegisterDriver } from "../../mdev/driver.ts";
-import { mdevRegisterParent, mdevUnregisterParent } from "../../mdev/parent.ts";
 import { parseIntParam } from "../module_param.ts";
 import { mbochsBudget } from "./budget.ts";
 import { MBOCHS_DEFAULT_MBYTES, MBOCHS_TYPES } from "./defs.ts";
@@ -42,28 +39,10 @@ export const MBOCHS_MODULE = defineModule({
     if (mbytes === undefined) return neg("EINVAL");
     mbochsBudget(world).available = mbytes;
     const driver = new MbochsDriver(world);
-    let ret = mdevRegisterDriver(driver);
-    if (ret < 0) return ret;
-    const dev = new ClassDevice(world, { name: "mbochs", className: "mbochs" });
-    ret = deviceAdd(dev);
-    const parent = ret < 0 ? ret : mdevRegisterParent(dev, driver, MBOCHS_TYPES);
-    if (typeof parent === "number") {
-      world.tasks.run("mbochs init (unwind)", [
-        ...(dev.registered ? deviceUnregister(dev) : []),
-        ...driverUnregister(driver),
-      ]);
-      if (!dev.registered) dev.put();
-      return parent;
-    }
-    return 0;
+    return registerSampleParent(driver, "mbochs", MBOCHS_TYPES);
   },
   exit(world) {
-    const parent = parentOf(world)!;
-    return [
-      ...mdevUnregisterParent(parent),
-      ...deviceUnregister(parent.dev),
-      ...driverUnregister(world.driverOn("mdev", "mbochs")!),
-    ];
+    return unregisterSampleParent(world, "mbochs");
   },
   save(world) {
     return { availableMbytes: mbochsBudget(world).available };

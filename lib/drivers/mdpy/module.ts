@@ -4,13 +4,10 @@
  *
  * @module
  */
-import { ClassDevice } from "../../core/class_device.ts";
+import { registerSampleParent, unregisterSampleParent } from "../sample_parent.ts";
 import { defineModule } from "../../core/module.ts";
-import { deviceAdd, deviceUnregister, driverUnregister } from "../../core/registration.ts";
 import type { World } from "../../core/world.ts";
 import { mdevCore } from "../../mdev/core.ts";
-import { mdevRegisterDriver } from "../../mdev/driver.ts";
-import { mdevRegisterParent, mdevUnregisterParent } from "../../mdev/parent.ts";
 import { neg } from "../../errno.ts";
 import { parseIntParam } from "../module_param.ts";
 import { MDPY_MAX_INSTANCES, MDPY_TYPES } from "./defs.ts";
@@ -33,28 +30,10 @@ export const MDPY_MODULE = defineModule({
     const count = params.count === undefined ? MDPY_MAX_INSTANCES : parseIntParam(params.count);
     if (count === undefined) return neg("EINVAL");
     const driver = new MdpyDriver(world, count);
-    let ret = mdevRegisterDriver(driver);
-    if (ret < 0) return ret;
-    const dev = new ClassDevice(world, { name: "mdpy", className: "mdpy" });
-    ret = deviceAdd(dev);
-    const parent = ret < 0 ? ret : mdevRegisterParent(dev, driver, MDPY_TYPES);
-    if (typeof parent === "number") {
-      world.tasks.run("mdpy init (unwind)", [
-        ...(dev.registered ? deviceUnregister(dev) : []),
-        ...driverUnregister(driver),
-      ]);
-      if (!dev.registered) dev.put();
-      return parent;
-    }
-    return 0;
+    return registerSampleParent(driver, "mdpy", MDPY_TYPES);
   },
   exit(world) {
-    const parent = parentOf(world)!;
-    return [
-      ...mdevUnregisterParent(parent),
-      ...deviceUnregister(parent.dev),
-      ...driverUnregister(driverOf(world)!),
-    ];
+    return unregisterSampleParent(world, "mdpy");
   },
   save(world) {
     return { maxInstances: driverOf(world)?.maxInstances ?? MDPY_MAX_INSTANCES };

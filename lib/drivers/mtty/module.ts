@@ -4,13 +4,10 @@
  *
  * @module
  */
-import { ClassDevice } from "../../core/class_device.ts";
+import { registerSampleParent, unregisterSampleParent } from "../sample_parent.ts";
 import { defineModule } from "../../core/module.ts";
-import { deviceAdd, deviceUnregister, driverUnregister } from "../../core/registration.ts";
 import type { World } from "../../core/world.ts";
 import { mdevCore } from "../../mdev/core.ts";
-import { mdevRegisterDriver } from "../../mdev/driver.ts";
-import { mdevRegisterParent, mdevUnregisterParent } from "../../mdev/parent.ts";
 import { MttyDriver } from "./driver.ts";
 import { mttyPool } from "./pool.ts";
 import { MTTY_TYPES } from "./types.ts";
@@ -26,29 +23,10 @@ export const MTTY_MODULE = defineModule({
   params: [],
   init(world) {
     const driver = new MttyDriver(world);
-    let ret = mdevRegisterDriver(driver);
-    if (ret < 0) return ret;
-    const dev = new ClassDevice(world, { name: "mtty", className: "mtty" });
-    ret = deviceAdd(dev);
-    const parent = ret < 0 ? ret : mdevRegisterParent(dev, driver, MTTY_TYPES);
-    if (typeof parent === "number") {
-      world.tasks.run("mtty init (unwind)", [
-        ...(dev.registered ? deviceUnregister(dev) : []),
-        ...driverUnregister(driver),
-      ]);
-      if (!dev.registered) dev.put();
-      return parent;
-    }
-    return 0;
+    return registerSampleParent(driver, "mtty", MTTY_TYPES);
   },
   exit(world) {
-    const parent = parentDevice(world)!;
-    const driver = world.driverOn("mdev", "mtty")!;
-    return [
-      ...mdevUnregisterParent(parent),
-      ...deviceUnregister(parent.dev),
-      ...driverUnregister(driver),
-    ];
+    return unregisterSampleParent(world, "mtty");
   },
   save(world) {
     return { availablePorts: mttyPool(world).available };
