@@ -209,7 +209,8 @@ Deno.test("the WebAssembly translator and the TypeScript reference agree on 10,0
   );
   // The stream must exercise successful translations, not only errors.
   assert.ok(translated > RUNS / 10, `only ${translated} of ${RUNS} programs translated`);
-  // The limits were reached on both sides of each boundary.
+  // The stream reached both sides of each limit (the exact outcome at each limit is pinned by the
+  // vector tests of both engines; here only agreement matters).
   for (const [name, count] of Object.entries(limits)) {
     assert.ok(count > 0, `no ${name} program ran`);
   }
