@@ -7,7 +7,8 @@
  */
 import type { BenchCase } from "../../lib/bench/mdev_cases.ts";
 import { UsageError } from "../errors.ts";
-import { err, out, outJson } from "../output.ts";
+import process from "node:process";
+import { out, outJson } from "../output.ts";
 import type { GlobalOptions } from "../session.ts";
 
 const GROUPS = ["ccw", "fb", "mdev", "io", "all"] as const;
@@ -50,6 +51,19 @@ function time(run: () => void, budgetMs: number): { nsPerOp: number; ops: number
   return { nsPerOp: (elapsed * 1e6) / ops, ops };
 }
 
+/** A progress bar on stderr, only on a terminal (cli-progress, loaded only then). */
+async function progressBar(total: number, json: boolean) {
+  if (json || !Deno.stderr.isTerminal()) return undefined;
+  const { default: progress } = await import("cli-progress");
+  const bar = new progress.SingleBar({
+    format: "bench [{bar}] {value}/{total} {label}",
+    stream: process.stderr,
+    hideCursor: true,
+  }, progress.Presets.shades_classic);
+  bar.start(total, 0, { label: "" });
+  return bar;
+}
+
 /** The bench command. */
 export async function bench(
   options: GlobalOptions & { quick?: boolean },
@@ -58,12 +72,12 @@ export async function bench(
   if (!(GROUPS as readonly string[]).includes(group)) {
     throw new UsageError(`unknown group '${group}' (choose ${GROUPS.join(", ")})`);
   }
-  if (group === "ccw") {
-    err("mdevsim: bench: ccw: the channel-program translator is not built yet; nothing to time");
-  }
   const budget = options.quick ? 100 : 600;
   const results = [];
-  for (const c of await casesFor(group)) {
+  const cases = await casesFor(group);
+  const bar = await progressBar(cases.length, options.json ?? false);
+  for (const c of cases) {
+    bar?.update(results.length, { label: `${c.name} ${c.case} ${c.engine}` });
     const run = await c.setup();
     const { nsPerOp, ops } = time(run, budget);
     results.push({
@@ -73,8 +87,9 @@ export async function bench(
       ns_per_op: Math.round(nsPerOp * 10) / 10,
       ops,
     });
-    if (Deno.stderr.isTerminal() && !options.json) err(`  timed ${c.name} ${c.case} ${c.engine}`);
   }
+  bar?.update(results.length, { label: "done" });
+  bar?.stop();
   if (options.json) return outJson({ version: 1, results });
   let text = `${"name".padEnd(20)}${"case".padEnd(34)}${"engine".padEnd(8)}${
     "ns/op".padStart(14)
