@@ -4,95 +4,63 @@
  * directory computes its entries only when it is listed or looked into, so
  * one lookup never builds the tree of a world holding 10,000 mdevs.
  *
- * The layers declare their attributes; this file places them, adds the
- * driver core's own files (`uevent`, `driver_override`, `bind`, `unbind`,
- * `drivers_probe`, `drivers_autoprobe`) and the mdev core's (`create`,
- * `remove`, the type attributes), and walks paths the way the VFS does.
+ * The layers declare their attributes; this file lays out the directories,
+ * places the attributes and the driver core's and mdev core's own files
+ * (their stores are in stores.ts, the node model in node.ts), and walks
+ * paths the way the VFS does.
  *
  * @module
  */
-import { type Attribute, type AttributeGroup, roAttr, rwAttr, woAttr } from "../core/attribute.ts";
-import { deviceAttach, deviceDriverAttach, deviceReleaseDriver } from "../core/binding.ts";
+import { type AttributeGroup, roAttr, rwAttr, woAttr } from "../core/attribute.ts";
 import type { Bus } from "../core/bus.ts";
 import type { Device } from "../core/device.ts";
 import type { Driver } from "../core/driver.ts";
 import type { World } from "../core/world.ts";
-import { cssAttributeGroups, cssUeventVars } from "../css/attributes.ts";
+import { cssAttributeGroups } from "../css/attributes.ts";
 import { KernelError } from "../errno.ts";
-import { MdevBus } from "../mdev/bus.ts";
 import { type MdevCore, mdevCore } from "../mdev/core.ts";
-import { mdevCreate, MdevDevice, mdevRemoveStore } from "../mdev/device.ts";
+import { mdevCreate, MdevDevice } from "../mdev/device.ts";
 import type { MdevParent } from "../mdev/parent.ts";
 import type { MdevType } from "../mdev/type.ts";
-import { UUID_STRING_LEN, uuidIsValid } from "../mdev/uuid.ts";
 import { vfioCore, type VfioGroup } from "../vfio/core.ts";
 import { VfioDevice } from "../vfio/device.ts";
 import { joinPath, splitPath } from "./path.ts";
+import {
+  attrNode,
+  chrdev,
+  dir,
+  type DirNode,
+  EMPTY_DIR,
+  fail,
+  link,
+  type LinkNode,
+  type Node,
+  type Resolved,
+  type ResolveOptions,
+  taskAttrNode,
+} from "./node.ts";
+import {
+  bindStore,
+  driverOverrideAttr,
+  driversAutoprobeAttr,
+  driversProbe,
+  removeAttrNode,
+  synthUevent,
+  ueventText,
+  unbindStore,
+} from "./stores.ts";
 
-/** The page size: sysfs hands a store at most this many bytes. */
-export const PAGE_SIZE = 4096;
-
-/** A directory; its entries are computed from the world each time they are asked for. */
-export interface DirNode {
-  readonly kind: "dir";
-  /** Every entry, by name. */
-  entries(): Map<string, Node>;
-  /** One entry, computed without listing the whole directory where the world allows. */
-  lookup(name: string): Node | undefined;
-}
-
-/** An attribute file. */
-export interface AttrNode {
-  readonly kind: "attr";
-  /** Permission bits, e.g. 0o644. */
-  readonly mode: number;
-  readonly attribute: Attribute;
-  /**
-   * For stores that start a kernel path that may sleep (`remove`, `unbind`):
-   * the store itself, reporting whether the path went to sleep. The
-   * attribute's plain `store` returns the same count.
-   */
-  readonly storeTask?: (buf: string) => StoreResult;
-}
-
-/** A symbolic link; `target` is absolute (sysfs shows it relative, see path.ts). */
-export interface LinkNode {
-  readonly kind: "link";
-  readonly target: string;
-}
-
-/** A character device node under `/dev` (`/dev/vfio/N`, `/dev/vfio/vfio`). */
-export interface CharDevNode {
-  readonly kind: "chrdev";
-  readonly mode: number;
-}
-
-/** Anything the tree holds. */
-export type Node = DirNode | AttrNode | LinkNode | CharDevNode;
-
-/** What a store that may start a sleeping kernel path reports. */
-export interface StoreResult {
-  /** Bytes consumed (what write(2) returns). */
-  count: number;
-  /** The kernel path sleeps (e.g. on an open VFIO file) and completes later. */
-  pending: boolean;
-}
-
-/** A node found by {@linkcode SysfsTree.resolve}, with its physical path (symlinks resolved). */
-export interface Resolved {
-  node: Node;
-  path: string;
-}
-
-/** Options of {@linkcode SysfsTree.resolve}. */
-export interface ResolveOptions {
-  /**
-   * Follow a symlink in the last component too (stat/open); without it the
-   * link itself is returned (lstat/readlink).
-   * @default false
-   */
-  follow?: boolean;
-}
+export type {
+  AttrNode,
+  CharDevNode,
+  DirNode,
+  LinkNode,
+  Node,
+  Resolved,
+  ResolveOptions,
+  StoreResult,
+} from "./node.ts";
+export { PAGE_SIZE } from "./node.ts";
 
 /**
  * The physical sysfs directory of a device: nested in its parent's
@@ -184,51 +152,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
-}
-
-function dir(
-  list: () => Iterable<readonly [string, Node]>,
-  lookup?: (name: string) => Node | undefined,
-): DirNode {
-  const entries = () => new Map(list());
-  return { kind: "dir", entries, lookup: lookup ?? ((name) => entries().get(name)) };
-}
-
-const EMPTY_DIR: DirNode = dir(() => []);
-
-function attrNode(attribute: Attribute): AttrNode {
-  return { kind: "attr", mode: attribute.mode, attribute };
-}
-
-/** A write-only attribute whose store may start a sleeping kernel path. */
-function taskAttrNode(name: string, storeTask: (buf: string) => StoreResult): AttrNode {
-  return {
-    kind: "attr",
-    mode: 0o200,
-    attribute: woAttr(name, (buf) => storeTask(buf).count),
-    storeTask,
-  };
-}
-
-function chrdev(mode: number): CharDevNode {
-  return { kind: "chrdev", mode };
-}
-
-function link(target: string): LinkNode {
-  return { kind: "link", target };
-}
-
-/**
- * The part of a write a C string sees: kernfs NUL-terminates the buffer, so
- * stores that parse it as a string stop at the first NUL byte.
- */
-function cString(buf: string): string {
-  const nul = buf.indexOf("\0");
-  return nul < 0 ? buf : buf.slice(0, nul);
-}
-
-function fail(ret: number): never {
-  throw KernelError.fromReturn(ret);
 }
 
 /**
@@ -756,141 +679,4 @@ function addGroups(files: Map<string, Node>, groups: readonly AttributeGroup[]):
       files.set(group.name, dir(() => attrs.map((a) => [a.name, attrNode(a)])));
     }
   }
-}
-
-// ---- the stores ----------------------------------------------------------------------------
-
-/**
- * The device's uevent file as dev_uevent() prints it: DRIVER= while a
- * driver is set, then the bus's variables (mdev's MDEV_TYPE, platform's
- * MODALIAS, css's ST and MODALIAS). Device numbers are not simulated.
- */
-function ueventText(dev: Device): string {
-  const vars: string[] = [];
-  if (dev.driver !== undefined) vars.push(`DRIVER=${dev.driver.name}`);
-  if (dev instanceof MdevDevice) vars.push(`MDEV_TYPE=${dev.type.info.sysfsName}`);
-  if (dev.bus?.name === "platform") vars.push(`MODALIAS=platform:${dev.name}`);
-  vars.push(...cssUeventVars(dev));
-  return vars.map((v) => `${v}\n`).join("");
-}
-
-const UEVENT_ACTIONS = ["add", "remove", "change", "move", "online", "offline", "bind", "unbind"];
-
-/**
- * Writing a `uevent` file (kobject_synth_uevent): an action name, optionally
- * followed by a UUID and ` KEY=VALUE` pairs; anything else is EINVAL.
- * Events themselves are not simulated, so a valid write only returns count.
- */
-function synthUevent(buf: string): number {
-  let text = buf;
-  if (text.endsWith("\n") || text.endsWith("\0")) text = text.slice(0, -1);
-  const space = text.indexOf(" ");
-  const action = space < 0 ? text : text.slice(0, space);
-  if (!UEVENT_ACTIONS.includes(action)) throw new KernelError("EINVAL");
-  if (space >= 0) {
-    const args = text.slice(space + 1);
-    const valid = args.length >= UUID_STRING_LEN && uuidIsValid(args) &&
-      /^( [A-Za-z0-9_]+=[^ ]*)*$/.test(args.slice(UUID_STRING_LEN));
-    if (!valid) throw new KernelError("EINVAL");
-  }
-  return buf.length;
-}
-
-/**
- * `driver_override` (__device_set_driver_override): count ≥ PAGE_SIZE - 1
- * is EINVAL (the value and its newline must fit a page); the string ends at
- * the first NUL; empty or starting with `\n` clears; otherwise the text up
- * to the first `\n` is kept. It never binds or unbinds by itself.
- */
-function driverOverrideAttr(dev: Device): Attribute {
-  return rwAttr(
-    "driver_override",
-    () => `${dev.driverOverride ?? "(null)"}\n`,
-    (buf) => {
-      if (buf.length >= PAGE_SIZE - 1) throw new KernelError("EINVAL");
-      const text = cString(buf);
-      const newline = text.indexOf("\n");
-      if (text.length === 0 || newline === 0) dev.driverOverride = undefined;
-      else dev.driverOverride = newline < 0 ? text : text.slice(0, newline);
-      return buf.length;
-    },
-  );
-}
-
-/** `drivers_autoprobe`: a first byte `0` turns it off, anything else on. */
-function driversAutoprobeAttr(bus: Bus): Attribute {
-  return rwAttr(
-    "drivers_autoprobe",
-    () => (bus.driversAutoprobe ? "1\n" : "0\n"),
-    (buf) => {
-      bus.driversAutoprobe = buf[0] !== "0";
-      return buf.length;
-    },
-  );
-}
-
-/**
- * bus_find_device_by_name() on the buffer read as a C string, with
- * sysfs_streq() semantics: exact, one trailing newline tolerated (device
- * names never end in one, so dropping it and looking the rest up is the same).
- */
-function findDeviceByName(bus: Bus, buf: string): Device | undefined {
-  const name = cString(buf);
-  return bus.devices.get(name.endsWith("\n") ? name.slice(0, -1) : name);
-}
-
-/**
- * `bind` (bus.c:bind_store): ENODEV when the name is not on the bus or the
- * bus does not match; otherwise device_driver_attach()'s errno flows back
- * (EBUSY when bound, the probe's errno, EAGAIN for a deferral).
- */
-function bindStore(drv: Driver, buf: string): number {
-  const dev = findDeviceByName(drv.bus, buf);
-  // driver_match_device() is used as a C truth value: only 0 means "no match".
-  if (dev === undefined || drv.bus.match(dev, drv) === 0) {
-    throw new KernelError(
-      "ENODEV",
-      drv.bus instanceof MdevBus ? { detail: "mdevs are bound by create" } : {},
-    );
-  }
-  const ret = deviceDriverAttach(drv, dev);
-  return ret < 0 ? fail(ret) : buf.length;
-}
-
-/**
- * `unbind` (bus.c:unbind_store): ENODEV unless the named device is bound to
- * this driver; the release runs as a task that sleeps while the driver's
- * remove waits (an open VFIO file).
- */
-function unbindStore(drv: Driver, buf: string): StoreResult {
-  const dev = findDeviceByName(drv.bus, buf);
-  if (dev === undefined || dev.driver !== drv) throw new KernelError("ENODEV");
-  const task = drv.world.tasks.run(`unbind ${dev.name}`, deviceReleaseDriver(dev));
-  return { count: buf.length, pending: task !== undefined };
-}
-
-/**
- * `drivers_probe` (bus.c:drivers_probe_store): ENODEV for an unknown name;
- * an unbound device goes through device_attach(), whose negative result is
- * reported as EINVAL.
- */
-function driversProbe(bus: Bus, buf: string): number {
-  const dev = findDeviceByName(bus, buf);
-  if (dev === undefined) throw new KernelError("ENODEV");
-  if (dev.driver === undefined && deviceAttach(dev) < 0) throw new KernelError("EINVAL");
-  return buf.length;
-}
-
-/**
- * The mdev's `remove` file. kstrtoul() reads the buffer as a C string; the
- * count reported is the whole write. A removal that sleeps on an open VFIO
- * file is left pending as the task `remove <uuid>`.
- */
-function removeAttrNode(mdev: MdevDevice): AttrNode {
-  return taskAttrNode("remove", (buf) => {
-    const ret = mdevRemoveStore(mdev, cString(buf));
-    if (typeof ret === "number") return ret < 0 ? fail(ret) : { count: buf.length, pending: false };
-    const task = mdev.world.tasks.run(`remove ${mdev.uuid}`, ret);
-    return { count: buf.length, pending: task !== undefined };
-  });
 }
