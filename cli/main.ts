@@ -64,7 +64,9 @@ const globals = (cmd: { optsWithGlobals(): unknown }) => cmd.optsWithGlobals() a
 export async function buildProgram(): Promise<CommandType> {
   const { Command } = await import("@commander-js/extra-typings");
   const program = new Command("mdevsim")
-    .description("The Linux mediated-device world (driver core, mdev, VFIO, samples) in userspace")
+    .description(
+      "The Linux mediated-device world (driver core, mdev, VFIO, mtty/mdpy/mbochs, vfio-ccw) in userspace",
+    )
     .version(VERSION, "-V, --version")
     .option("--root <dir>", "state root (default $MDEVSIM_ROOT, else $XDG_STATE_HOME/mdevsim)")
     .option("--json", "print one JSON document instead of text")
