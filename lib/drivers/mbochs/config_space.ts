@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readConfigBytes, writeMemoryBar } from "../pci_config.ts";
 import { formatBytes, parseHexBytes } from "../../vfio/script.ts";
 import {
   MBOCHS_CONFIG_SPACE_SIZE,
@@ -21,8 +22,6 @@ const BAR2 = 0x18;
 const BAR0_TYPE = 0x08;
 /** BAR2: 32-bit non-prefetchable memory. */
 const BAR2_TYPE = 0x00;
-/** PCI_BASE_ADDRESS_MEM_MASK. */
-const MEM_ADDRESS_MASK = 0xfffffff0;
 
 /** A config space as named, JSON-safe fields. */
 export interface MbochsConfigSpaceSnapshot {
@@ -75,12 +74,7 @@ export class MbochsConfigSpace {
 
   /** Reads `size` bytes at `offset`, little-endian; bytes from 0xFF on read as 0. */
   read(offset: number, size: 1 | 2 | 4): number {
-    let value = 0;
-    for (let i = size - 1; i >= 0; i--) {
-      const at = offset + i;
-      value = value * 0x100 + (at < MBOCHS_CONFIG_SPACE_SIZE ? this.#bytes[at]! : 0);
-    }
-    return value;
+    return readConfigBytes(this.#bytes, offset, size, MBOCHS_CONFIG_SPACE_SIZE);
   }
 
   /**
@@ -94,9 +88,7 @@ export class MbochsConfigSpace {
     if (offset === BAR0) barSize = this.memSize;
     else if (offset === BAR2) barSize = MBOCHS_MMIO_BAR_SIZE;
     else return;
-    const address = value === 0xffffffff ? value & -barSize : value & MEM_ADDRESS_MASK;
-    const typeBits = this.#bytes[offset]! & ~MEM_ADDRESS_MASK;
-    this.#view().setUint32(offset, (address | typeBits) >>> 0, true);
+    writeMemoryBar(this.#bytes, offset, barSize, value);
   }
 
   /** The config space as a JSON-safe snapshot. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readConfigBytes, writeMemoryBar } from "../pci_config.ts";
 import {
   MDPY_CONFIG_SPACE_SIZE,
   MDPY_FORMAT_OFFSET,
@@ -23,8 +24,6 @@ const BACKING_SIZE = 0x100;
 const BAR0 = 0x10;
 /** 32-bit prefetchable memory BAR (PCI_BASE_ADDRESS_MEM_PREFETCH | MEM_TYPE_32 | SPACE_MEMORY). */
 const BAR0_TYPE = 0x08;
-/** PCI_BASE_ADDRESS_MEM_MASK: the address bits of a memory BAR. */
-const MEM_ADDRESS_MASK = 0xfffffff0;
 
 /** A config space as named, JSON-safe fields. */
 export interface MdpyConfigSpaceSnapshot {
@@ -84,12 +83,7 @@ export class MdpyConfigSpace {
    * kzalloc'ed 0xFF bytes end there).
    */
   read(offset: number, size: 1 | 2 | 4): number {
-    let value = 0;
-    for (let i = size - 1; i >= 0; i--) {
-      const at = offset + i;
-      value = value * 0x100 + (at < MDPY_CONFIG_SPACE_SIZE ? this.#bytes[at]! : 0);
-    }
-    return value;
+    return readConfigBytes(this.#bytes, offset, size, MDPY_CONFIG_SPACE_SIZE);
   }
 
   /**
@@ -101,11 +95,7 @@ export class MdpyConfigSpace {
    */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
     if (offset !== BAR0) return;
-    const address = value === 0xffffffff
-      ? (value & -this.fbSize) >>> 0
-      : (value & MEM_ADDRESS_MASK) >>> 0;
-    const typeBits = this.#bytes[BAR0]! & ~MEM_ADDRESS_MASK;
-    this.#view().setUint32(BAR0, (address | typeBits) >>> 0, true);
+    writeMemoryBar(this.#bytes, BAR0, this.fbSize, value);
   }
 
   /** The config space as a JSON-safe snapshot. */
